@@ -1,0 +1,248 @@
+//! The subcommands.
+
+use crate::print;
+use crate::FlatFormat;
+use anyhow::{bail, Context, Result};
+use sportello_core::load::{self, Loaded};
+use sportello_core::{eval, Diagnostic, Engine};
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn load(kb: &Path) -> Result<Loaded> {
+    Ok(load::load_path(kb)?)
+}
+
+/// Loads a KB for use: warnings and errors go to stderr; fails only when nothing usable is left.
+fn load_for_use(kb: &Path) -> Result<Engine> {
+    let loaded = load(kb)?;
+    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        eprintln!(
+            "attenzione: {errors} errori nella base di conoscenza (le voci con errori sono escluse); dettagli con: sportello check {}",
+            kb.display()
+        );
+    }
+    if loaded.kb.entries.is_empty() {
+        bail!("{}: nessuna voce utilizzabile", kb.display());
+    }
+    Ok(Engine::new(loaded.kb)?)
+}
+
+pub fn check(kb: &Path, json: bool) -> Result<ExitCode> {
+    let loaded = load(kb)?;
+    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = loaded.diagnostics.len() - errors;
+    if json {
+        let v = serde_json::json!({
+            "ok": errors == 0,
+            "entries": loaded.kb.entries.len(),
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": loaded.diagnostics,
+        });
+        println!("{v}");
+    } else {
+        for d in &loaded.diagnostics {
+            println!("{d}");
+        }
+        if errors == 0 {
+            println!(
+                "OK: {} voci, nessun errore, {warnings} avvisi.",
+                loaded.kb.entries.len()
+            );
+        } else {
+            println!(
+                "{errors} errori e {warnings} avvisi ({} voci lette senza errori).",
+                loaded.kb.entries.len()
+            );
+        }
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+pub fn ask(kb: &Path, question: &str, json: bool, explain: bool) -> Result<ExitCode> {
+    let engine = load_for_use(kb)?;
+    let (reply, ranking) = engine.ask_with_ranking(question, 5);
+    if json {
+        println!("{}", print::reply_json(&reply, &ranking, explain));
+    } else {
+        print!("{}", print::reply(&engine, &reply, explain, &ranking));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn chat(kb: &Path, explain: bool) -> Result<ExitCode> {
+    let engine = load_for_use(kb)?;
+    let stdin = std::io::stdin();
+    let mut out = std::io::stdout();
+    writeln!(
+        out,
+        "{} — {}",
+        engine.kb().agency.name,
+        engine.ai_disclosure()
+    )?;
+    writeln!(out, "Scrivi una domanda (riga vuota o Ctrl+D per uscire).")?;
+    loop {
+        write!(out, "> ")?;
+        out.flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
+            break;
+        }
+        let (reply, ranking) = engine.ask_with_ranking(line.trim_end(), 5);
+        writeln!(out, "{}", print::reply(&engine, &reply, explain, &ranking))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn eval(
+    kb: &Path,
+    query_files: &[std::path::PathBuf],
+    json: bool,
+    baseline: bool,
+    failures: Option<usize>,
+) -> Result<ExitCode> {
+    if query_files.is_empty() {
+        bail!("indica almeno un file di domande con --queries");
+    }
+    let engine = load_for_use(kb)?;
+    let mut queries = Vec::new();
+    for f in query_files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("{}: impossibile leggere", f.display()))?;
+        let (q, diags) = eval::parse_queries(&f.display().to_string(), &text);
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            bail!("{}: domande non valide", f.display());
+        }
+        queries.extend(q);
+    }
+    let report = eval::evaluate(&engine, &queries);
+    let base = if baseline {
+        Some(eval::baseline(engine.kb(), &queries)?)
+    } else {
+        None
+    };
+    let shown: Vec<_> = report.failures.iter().take(failures.unwrap_or(0)).collect();
+    if json {
+        let mut v = serde_json::to_value(&report.metrics)?;
+        if let (Some(obj), Some(b)) = (v.as_object_mut(), &base) {
+            obj.insert("baseline".into(), serde_json::to_value(b)?);
+        }
+        if let (Some(obj), true) = (v.as_object_mut(), failures.is_some()) {
+            obj.insert("failures".into(), serde_json::to_value(&shown)?);
+        }
+        println!("{v}");
+    } else {
+        let m = &report.metrics;
+        let row = |name: &str, m: &eval::Metrics| {
+            format!(
+                "{name:<10} top1 {:.4}  c@1 {:.4}  mrr10 {:.4}  recall5 {:.4}  false_decline {:.4}  decline {}  p50 {:.0}µs  p99 {:.0}µs",
+                m.top1,
+                m.c_at_1,
+                m.mrr10,
+                m.recall5,
+                m.false_decline_rate,
+                m.decline_rate.map_or("-".into(), |d| format!("{d:.4}")),
+                m.p50_us,
+                m.p99_us
+            )
+        };
+        println!(
+            "{} domande nell'ambito, {} fuori ambito",
+            m.n, m.n_out_of_scope
+        );
+        println!("{}", row("sportello", m));
+        if let Some(b) = &base {
+            println!("{}", row("baseline", b));
+        }
+        for f in shown {
+            println!(
+                "- [{}] «{}»: atteso {:?}, risposta {} {:?}, posizione {}",
+                f.id,
+                f.query,
+                f.expected,
+                f.kind,
+                f.got,
+                f.rank.map_or("-".into(), |r| r.to_string())
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn import(source: &Path, dest: &Path, force: bool) -> Result<ExitCode> {
+    let loaded = load(source)?;
+    if loaded.has_errors() {
+        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{d}");
+        }
+        bail!(
+            "{}: correggi gli errori prima di importare (nessun file scritto)",
+            source.display()
+        );
+    }
+    let entries_dir = dest.join("entries");
+    let mut existing = Vec::new();
+    for e in &loaded.kb.entries {
+        if entries_dir.join(format!("{}.md", e.id)).exists() {
+            existing.push(e.id.clone());
+        }
+    }
+    if !existing.is_empty() && !force {
+        bail!(
+            "{} voci esistono già in {} (per esempio «{}»): usa --force per sovrascriverle",
+            existing.len(),
+            entries_dir.display(),
+            existing[0]
+        );
+    }
+    std::fs::create_dir_all(&entries_dir)
+        .with_context(|| format!("{}: impossibile creare", entries_dir.display()))?;
+    let agency = dest.join("agency.toml");
+    if !agency.exists() {
+        std::fs::write(&agency, load::to_agency_file(&loaded.kb.agency))?;
+        eprintln!(
+            "creato {}: completa nome e contatti dell'ente",
+            agency.display()
+        );
+    }
+    for e in &loaded.kb.entries {
+        let path = entries_dir.join(format!("{}.md", e.id));
+        std::fs::write(&path, load::to_entry_file(e))
+            .with_context(|| format!("{}: impossibile scrivere", path.display()))?;
+    }
+    println!(
+        "{} voci importate in {}",
+        loaded.kb.entries.len(),
+        entries_dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(kb: &Path, format: FlatFormat, out: Option<&Path>) -> Result<ExitCode> {
+    let loaded = load(kb)?;
+    if loaded.has_errors() {
+        for d in loaded.diagnostics.iter().filter(|d| d.is_error()) {
+            eprintln!("{d}");
+        }
+        bail!("{}: correggi gli errori prima di esportare", kb.display());
+    }
+    let text = match format {
+        FlatFormat::Jsonl => load::to_jsonl(&loaded.kb.entries),
+        FlatFormat::Csv => load::to_csv(&loaded.kb.entries),
+    };
+    match out {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("{}: impossibile scrivere", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,135 @@
+//! `sportello`: the command-line tool for editors and developers of Sportello knowledge bases.
+//!
+//! `check` validates a knowledge base, `ask` tries questions (one, or interactively), `eval`
+//! measures answer quality on a question set, `import` and `export` convert between the
+//! native folder, JSONL and CSV.
+
+mod commands;
+mod print;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "sportello",
+    version,
+    about = "Sportello: risposte ai cittadini dalle FAQ dell'ente"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Flat formats for import and export.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum FlatFormat {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Controlla una base di conoscenza e segnala tutti i problemi (esce con errore se ce ne sono).
+    Check {
+        /// Cartella (formato nativo), file .jsonl o .csv.
+        kb: PathBuf,
+        /// Stampa i problemi come JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fa una domanda, come la leggerebbe un cittadino; senza domanda apre la modalità interattiva.
+    Ask {
+        kb: PathBuf,
+        /// La domanda (se manca: modalità interattiva, una domanda per riga).
+        question: Option<String>,
+        /// Risposta in JSON (kind, id, confidence…).
+        #[arg(long)]
+        json: bool,
+        /// Mostra perché è stata scelta la risposta e i candidati (per i redattori).
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Modalità interattiva: prova molte domande di seguito.
+    Chat {
+        kb: PathBuf,
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Misura la qualità delle risposte su un insieme di domande (JSONL con relevant_ids).
+    Eval {
+        #[arg(long)]
+        kb: PathBuf,
+        #[arg(long)]
+        queries: Vec<PathBuf>,
+        /// Un solo oggetto JSON su stdout.
+        #[arg(long)]
+        json: bool,
+        /// Aggiunge il confronto con un indice BM25 tantivy semplice.
+        #[arg(long)]
+        baseline: bool,
+        /// Elenca le N risposte peggiori.
+        #[arg(long, value_name = "N")]
+        failures: Option<usize>,
+    },
+    /// Importa un file JSONL o CSV in una cartella in formato nativo.
+    Import {
+        /// File .jsonl o .csv da importare.
+        source: PathBuf,
+        /// Cartella di destinazione (creata se non esiste).
+        dest: PathBuf,
+        /// Sovrascrive le voci già presenti.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Esporta una base di conoscenza in JSONL o CSV.
+    Export {
+        kb: PathBuf,
+        #[arg(long, value_enum)]
+        format: FlatFormat,
+        /// File di destinazione (altrimenti stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { kb, json } => commands::check(&kb, json),
+        Command::Ask {
+            kb,
+            question: Some(q),
+            json,
+            explain,
+        } => commands::ask(&kb, &q, json, explain),
+        Command::Ask {
+            kb,
+            question: None,
+            explain,
+            ..
+        }
+        | Command::Chat { kb, explain } => commands::chat(&kb, explain),
+        Command::Eval {
+            kb,
+            queries,
+            json,
+            baseline,
+            failures,
+        } => commands::eval(&kb, &queries, json, baseline, failures),
+        Command::Import {
+            source,
+            dest,
+            force,
+        } => commands::import(&source, &dest, force),
+        Command::Export { kb, format, out } => commands::export(&kb, format, out.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sportello: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

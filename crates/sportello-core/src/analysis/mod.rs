@@ -1,0 +1,367 @@
+//! Italian text analysis, shared by indexing and questions.
+//!
+//! The pipeline: Unicode word splitting (UAX #29) → lowercase → accent folding (`perché` =
+//! `perche`) → elision splitting on both apostrophes (`dell'anagrafe`, `l’ufficio`) → Italian
+//! stop words → Snowball Italian stemming → synonym and acronym tokens (built-in PA glossary
+//! plus the agency's groups). Typo correction ([`typo`]) runs on questions only, against the
+//! knowledge base's own vocabulary. [`tokenizer`] exposes the same pipeline to tantivy.
+
+pub mod glossary;
+pub mod stopwords;
+pub mod tokenizer;
+pub mod typo;
+
+use std::collections::HashMap;
+use unicode_segmentation::UnicodeSegmentation;
+
+pub use stopwords::is_stop_word;
+
+/// Words longer than this (in bytes) are noise (hashes, pasted URLs) and are dropped.
+const MAX_WORD_BYTES: usize = 48;
+
+/// Marks synonym-group tokens, so they never collide with a real stem.
+pub const SYNONYM_MARK: char = '≈';
+
+/// A word of the input, lowercased and accent-folded, with where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Lowercase, accent-folded form.
+    pub folded: String,
+    /// Byte range in the original text.
+    pub from: usize,
+    pub to: usize,
+    /// Index of the word in the text (stop words count), for proximity.
+    pub position: usize,
+    pub stop: bool,
+}
+
+/// An index or query term produced by the analyzer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub text: String,
+    pub position: usize,
+    pub from: usize,
+    pub to: usize,
+    /// True for a synonym-group token added by the glossary.
+    pub synonym: bool,
+}
+
+/// Lowercases and strips diacritics: `Perché` → `perche`, `Città` → `citta`.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        for l in c.to_lowercase() {
+            if l.is_ascii() {
+                out.push(l);
+                continue;
+            }
+            unicode_normalization::char::decompose_canonical(l, |d| {
+                if !unicode_normalization::char::is_combining_mark(d) {
+                    out.push(d);
+                }
+            });
+        }
+    }
+    out
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | 'ʼ' | '`' | '´')
+}
+
+/// Splits text into folded words, breaking elisions and dropping dots inside acronyms.
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut position = 0;
+    for (start, w) in text.unicode_word_indices() {
+        let mut part_start = start;
+        for part in w.split(is_apostrophe) {
+            let from = part_start;
+            part_start += part.len();
+            // Skip the apostrophe itself (1 to 3 bytes).
+            if let Some(c) = text[part_start..].chars().next() {
+                if is_apostrophe(c) {
+                    part_start += c.len_utf8();
+                }
+            }
+            if part.is_empty() || part.len() > MAX_WORD_BYTES {
+                continue;
+            }
+            let mut folded = fold(part);
+            if folded.contains('.') {
+                folded.retain(|c| c != '.');
+            }
+            if !folded.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let stop = is_stop_word(&folded);
+            out.push(Word {
+                folded,
+                from,
+                to: from + part.len(),
+                position,
+                stop,
+            });
+            position += 1;
+        }
+    }
+    out
+}
+
+/// One synonym expression: the stems after its first one, and the group token.
+#[derive(Debug, Clone)]
+struct Expression {
+    rest: Vec<String>,
+    token: String,
+}
+
+/// Which parts of the pipeline are on (all of them by default; switched off for ablations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalysisOptions {
+    pub stemming: bool,
+    pub stop_words: bool,
+    pub synonyms: bool,
+}
+
+impl Default for AnalysisOptions {
+    fn default() -> Self {
+        AnalysisOptions {
+            stemming: true,
+            stop_words: true,
+            synonyms: true,
+        }
+    }
+}
+
+/// The Italian analyzer: stemmer plus synonym table. Cheap to share behind an `Arc`.
+pub struct Analyzer {
+    stemmer: rust_stemmers::Stemmer,
+    /// First stem of an expression → the expressions starting with it.
+    synonyms: HashMap<String, Vec<Expression>>,
+    options: AnalysisOptions,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field(
+                "synonym_expressions",
+                &self.synonyms.values().map(Vec::len).sum::<usize>(),
+            )
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+impl Analyzer {
+    /// The Italian analyzer with the built-in glossary and the agency's synonym groups.
+    pub fn italian(agency_synonyms: &[Vec<String>], options: AnalysisOptions) -> Analyzer {
+        let mut analyzer = Analyzer {
+            stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Italian),
+            synonyms: HashMap::new(),
+            options,
+        };
+        if options.synonyms {
+            let builtin = glossary::PA_GLOSSARY
+                .iter()
+                .map(|g| g.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+            let groups: Vec<Vec<String>> = builtin.chain(agency_synonyms.iter().cloned()).collect();
+            for group in &groups {
+                analyzer.add_group(group);
+            }
+        }
+        analyzer
+    }
+
+    fn add_group(&mut self, group: &[String]) {
+        let Some(first) = group.iter().find(|e| !self.content_stems(e).is_empty()) else {
+            return;
+        };
+        let token = format!("{SYNONYM_MARK}{}", self.content_stems(first).join("_"));
+        for expression in group {
+            let stems = self.content_stems(expression);
+            let Some((head, rest)) = stems.split_first() else {
+                continue;
+            };
+            let list = self.synonyms.entry(head.clone()).or_default();
+            if !list.iter().any(|e| e.rest == rest && e.token == token) {
+                list.push(Expression {
+                    rest: rest.to_vec(),
+                    token: token.clone(),
+                });
+                // Longest expressions first, so "carta d'identità elettronica" wins over "carta d'identità".
+                list.sort_by(|a, b| b.rest.len().cmp(&a.rest.len()));
+            }
+        }
+    }
+
+    /// Stems of the non-stop words of `text` (how synonym expressions are compared).
+    fn content_stems(&self, text: &str) -> Vec<String> {
+        words(text)
+            .iter()
+            .filter(|w| !w.stop)
+            .map(|w| self.stem(&w.folded))
+            .collect()
+    }
+
+    /// The options this analyzer was built with.
+    pub fn options(&self) -> AnalysisOptions {
+        self.options
+    }
+
+    /// The stem of a folded word (the word itself when stemming is off).
+    pub fn stem(&self, folded: &str) -> String {
+        if !self.options.stemming || folded.chars().any(|c| c.is_ascii_digit()) {
+            return folded.to_string();
+        }
+        self.stemmer.stem(folded).into_owned()
+    }
+
+    /// Whether a word is dropped as a stop word under the current options.
+    pub fn drops(&self, w: &Word) -> bool {
+        w.stop && self.options.stop_words
+    }
+
+    /// Analyzes text: the terms that are indexed or searched.
+    pub fn analyze(&self, text: &str) -> Vec<Term> {
+        self.analyze_words(&words(text))
+    }
+
+    /// Analyzes already split (and possibly corrected) words.
+    pub fn analyze_words(&self, words: &[Word]) -> Vec<Term> {
+        let mut terms: Vec<Term> = Vec::with_capacity(words.len() + 2);
+        let mut content: Vec<usize> = Vec::with_capacity(words.len());
+        for w in words.iter().filter(|w| !self.drops(w)) {
+            if !w.stop {
+                content.push(terms.len());
+            }
+            terms.push(Term {
+                text: self.stem(&w.folded),
+                position: w.position,
+                from: w.from,
+                to: w.to,
+                synonym: false,
+            });
+        }
+        if self.synonyms.is_empty() {
+            return terms;
+        }
+        // Synonyms are matched on the stems of content words only, so "carta di identità"
+        // and "carta d'identità" are the same expression.
+        let mut added: Vec<Term> = Vec::new();
+        for (ci, &ti) in content.iter().enumerate() {
+            let Some(list) = self.synonyms.get(&terms[ti].text) else {
+                continue;
+            };
+            for e in list {
+                let end = ci + e.rest.len();
+                if end >= content.len() {
+                    continue;
+                }
+                let matches = e
+                    .rest
+                    .iter()
+                    .enumerate()
+                    .all(|(k, stem)| &terms[content[ci + 1 + k]].text == stem);
+                let position = terms[ti].position;
+                if matches
+                    && !added
+                        .iter()
+                        .any(|t| t.text == e.token && t.position == position)
+                {
+                    added.push(Term {
+                        text: e.token.clone(),
+                        position,
+                        from: terms[ti].from,
+                        to: terms[content[end]].to,
+                        synonym: true,
+                    });
+                }
+            }
+        }
+        terms.extend(added);
+        terms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(a: &Analyzer, s: &str) -> Vec<String> {
+        a.analyze(s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn folds_accents_and_case() {
+        assert_eq!(fold("Perché CITTÀ è"), "perche citta e");
+    }
+
+    #[test]
+    fn splits_elisions_with_both_apostrophes() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        assert_eq!(texts(&a, "dell'anagrafe"), texts(&a, "anagrafe"));
+        assert_eq!(texts(&a, "l’ufficio"), texts(&a, "ufficio"));
+        assert!(!texts(&a, "dell'anagrafe").contains(&"dell".to_string()));
+    }
+
+    #[test]
+    fn accents_do_not_matter() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        assert_eq!(
+            texts(&a, "perche identita citta"),
+            texts(&a, "perché identità città")
+        );
+    }
+
+    #[test]
+    fn stems_inflections_together() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        assert_eq!(texts(&a, "certificati")[0], texts(&a, "certificato")[0]);
+        assert_eq!(texts(&a, "rinnovare")[0], texts(&a, "rinnovo")[0]);
+    }
+
+    #[test]
+    fn acronym_and_expansion_share_a_token() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        let short = texts(&a, "CIE");
+        let long = texts(&a, "la carta d'identità elettronica");
+        let dotted = texts(&a, "la C.I.E.");
+        let shared: Vec<_> = short
+            .iter()
+            .filter(|t| t.starts_with(SYNONYM_MARK))
+            .collect();
+        assert!(!shared.is_empty(), "{short:?}");
+        assert!(long.contains(shared[0]), "{long:?}");
+        assert!(dotted.contains(shared[0]), "{dotted:?}");
+        assert!(texts(&a, "carta di identita").contains(shared[0]));
+    }
+
+    #[test]
+    fn agency_synonyms_apply() {
+        let a = Analyzer::italian(
+            &[vec!["ecocentro".into(), "isola ecologica".into()]],
+            AnalysisOptions::default(),
+        );
+        let t1 = texts(&a, "dove si trova l'isola ecologica");
+        let t2 = texts(&a, "ecocentro");
+        assert!(
+            t2.iter()
+                .any(|t| t.starts_with(SYNONYM_MARK) && t1.contains(t)),
+            "{t1:?} {t2:?}"
+        );
+    }
+
+    #[test]
+    fn drops_stop_words_keeps_numbers() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        assert_eq!(texts(&a, "il modello 730 della"), vec!["modell", "730"]);
+    }
+
+    #[test]
+    fn junk_gives_no_terms() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        assert!(a.analyze("?!?! ... 🙂🙂 \u{0} \u{7}").is_empty());
+        assert!(a.analyze("").is_empty());
+    }
+}

@@ -1,0 +1,62 @@
+//! The Italian analyzer as a tantivy tokenizer, so the index and the questions agree.
+
+use super::Analyzer;
+use std::sync::Arc;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Name under which the Italian tokenizer is registered in the index.
+pub const ITALIAN: &str = "sportello_it";
+
+/// Tantivy tokenizer running the full Italian [`Analyzer`] pipeline.
+#[derive(Clone)]
+pub struct ItalianTokenizer {
+    analyzer: Arc<Analyzer>,
+}
+
+impl ItalianTokenizer {
+    pub fn new(analyzer: Arc<Analyzer>) -> Self {
+        ItalianTokenizer { analyzer }
+    }
+}
+
+/// A token stream over terms analysed up front.
+pub struct VecTokenStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecTokenStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for ItalianTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut terms = self.analyzer.analyze(text);
+        // tantivy wants positions in order.
+        terms.sort_by_key(|t| t.position);
+        let tokens = terms
+            .into_iter()
+            .map(|t| Token {
+                offset_from: t.from,
+                offset_to: t.to,
+                position: t.position,
+                text: t.text,
+                position_length: 1,
+            })
+            .collect();
+        VecTokenStream { tokens, next: 0 }
+    }
+}

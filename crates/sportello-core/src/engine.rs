@@ -1,0 +1,604 @@
+//! The matcher: questions in, [`Reply`] out.
+//!
+//! The life of a question: small talk is checked first; then the question is split into
+//! words, unknown words are corrected against the KB vocabulary, the words are analysed like
+//! the index (stems plus synonym tokens), a tantivy query scores every phrasing document and
+//! every answer/tags document, the best phrasing of each entry plus its answer/tags score
+//! ranks the entries, and the calibrated confidence of the best ones decides the reply.
+
+use crate::analysis::typo::Vocabulary;
+use crate::analysis::{words, AnalysisOptions, Analyzer};
+use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
+use crate::index::{self, AllScores, DocKind, KbIndex};
+use crate::kb::{KnowledgeBase, Thresholds};
+use crate::reply::{Candidate, DeclineReason, Explanation, MatchedWord, Reply};
+use crate::smalltalk::SmallTalkPack;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
+
+/// Longer questions are cut here (in characters) before analysis: enough for any real
+/// question, and it bounds the work an enormous message can cause.
+pub const MAX_QUESTION_CHARS: usize = 1000;
+
+/// Matching settings. The defaults are the measured best; the switches exist for ablations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MatchConfig {
+    pub analysis: AnalysisOptions,
+    /// Correct unknown question words to known ones.
+    pub typos: bool,
+    /// Weight of the phrasing field (main question and alternatives).
+    pub phrase_boost: f32,
+    /// Weight of the answer text.
+    pub answer_boost: f32,
+    /// Weight of tags and office.
+    pub tags_boost: f32,
+    /// Weight of synonym-group tokens relative to words.
+    pub synonym_weight: f32,
+    /// Weight of a corrected word relative to a word as written.
+    pub corrected_weight: f32,
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            analysis: AnalysisOptions::default(),
+            typos: true,
+            phrase_boost: 1.0,
+            answer_boost: 0.35,
+            tags_boost: 0.5,
+            synonym_weight: 0.7,
+            corrected_weight: 0.8,
+        }
+    }
+}
+
+/// Failure to build an engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Index(#[from] index::IndexError),
+}
+
+/// A question word after correction, with its terms.
+#[derive(Debug, Clone)]
+struct QueryWord {
+    original: String,
+    corrected: Option<String>,
+    /// Ids of the terms (own stem and covering synonyms) in the engine's term table.
+    terms: Vec<Option<u32>>,
+    idf: f32,
+}
+
+/// An analysed question.
+#[derive(Debug, Clone, Default)]
+struct Analysed {
+    words: Vec<QueryWord>,
+    /// (term text, weight), deduplicated.
+    terms: Vec<(String, f32, bool)>,
+}
+
+/// A scored entry.
+#[derive(Debug, Clone, Copy)]
+struct Scored {
+    entry: u32,
+    score: f32,
+    best_phrasing: u32,
+}
+
+/// The matching engine for one knowledge base. Immutable, `Send + Sync`: share it in an `Arc`.
+pub struct Engine {
+    kb: KnowledgeBase,
+    analyzer: Arc<Analyzer>,
+    index: KbIndex,
+    vocab: Vocabulary,
+    known_stems: HashSet<String>,
+    /// Term text → id, over every analysed text of the KB.
+    term_ids: HashMap<String, u32>,
+    /// Entries containing each term (any field).
+    entry_df: Vec<u32>,
+    /// Per entry: sorted term ids of phrasings and tags; of the answer.
+    question_terms: Vec<Vec<u32>>,
+    answer_terms: Vec<Vec<u32>>,
+    config: MatchConfig,
+    thresholds: Thresholds,
+    smalltalk: SmallTalkPack,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("agency", &self.kb.agency.id)
+            .field("entries", &self.kb.entries.len())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn intern(ids: &mut HashMap<String, u32>, term: &str) -> u32 {
+    let next = ids.len() as u32;
+    *ids.entry(term.to_string()).or_insert(next)
+}
+
+impl Engine {
+    /// Builds the engine with the default configuration.
+    pub fn new(kb: KnowledgeBase) -> Result<Engine, EngineError> {
+        Engine::with_config(kb, MatchConfig::default())
+    }
+
+    /// Builds the engine with an explicit configuration.
+    pub fn with_config(kb: KnowledgeBase, config: MatchConfig) -> Result<Engine, EngineError> {
+        let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
+        let index = index::build(&kb, analyzer.clone())?;
+        let mut term_ids = HashMap::new();
+        let mut question_terms = Vec::with_capacity(kb.entries.len());
+        let mut answer_terms = Vec::with_capacity(kb.entries.len());
+        let mut vocab_words: Vec<String> = Vec::new();
+        let mut known_stems = HashSet::new();
+        for e in &kb.entries {
+            let mut q = Vec::new();
+            let side_texts = e
+                .phrasings()
+                .chain(e.tags.iter().map(String::as_str))
+                .chain(e.office.as_deref());
+            for text in side_texts {
+                for t in analyzer.analyze(text) {
+                    q.push(intern(&mut term_ids, &t.text));
+                }
+                vocab_words.extend(
+                    words(text)
+                        .into_iter()
+                        .filter(|w| !w.stop)
+                        .map(|w| w.folded),
+                );
+            }
+            let mut a: Vec<u32> = analyzer
+                .analyze(&e.answer)
+                .iter()
+                .map(|t| intern(&mut term_ids, &t.text))
+                .collect();
+            vocab_words.extend(
+                words(&e.answer)
+                    .into_iter()
+                    .filter(|w| !w.stop)
+                    .map(|w| w.folded),
+            );
+            q.sort_unstable();
+            q.dedup();
+            a.sort_unstable();
+            a.dedup();
+            question_terms.push(q);
+            answer_terms.push(a);
+        }
+        let mut entry_df = vec![0u32; term_ids.len()];
+        for (q, a) in question_terms.iter().zip(&answer_terms) {
+            let mut all: Vec<u32> = q.iter().chain(a).copied().collect();
+            all.sort_unstable();
+            all.dedup();
+            for t in all {
+                entry_df[t as usize] += 1;
+            }
+        }
+        for w in &vocab_words {
+            known_stems.insert(analyzer.stem(w));
+        }
+        let vocab = Vocabulary::build(vocab_words.iter().map(String::as_str));
+        let thresholds = kb.agency.thresholds.unwrap_or_default();
+        let smalltalk = SmallTalkPack::new(&kb.agency.name, &kb.smalltalk);
+        Ok(Engine {
+            kb,
+            analyzer,
+            index,
+            vocab,
+            known_stems,
+            term_ids,
+            entry_df,
+            question_terms,
+            answer_terms,
+            config,
+            thresholds,
+            smalltalk,
+        })
+    }
+
+    /// The knowledge base behind this engine.
+    pub fn kb(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    /// The thresholds in use (the agency's, or the defaults).
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+    }
+
+    /// The sentence telling citizens they are talking to an automatic assistant.
+    pub fn ai_disclosure(&self) -> String {
+        self.kb.agency.ai_disclosure.clone().unwrap_or_else(|| {
+            format!(
+                "Sono un assistente automatico: rispondo con le informazioni pubblicate da {}. Le risposte possono contenere errori; per i casi particolari contatti l'ufficio.",
+                self.kb.agency.name
+            )
+        })
+    }
+
+    fn idf(&self, df: u32) -> f32 {
+        let n = self.kb.entries.len() as f32;
+        (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln()
+    }
+
+    fn analyse(&self, question: &str) -> Analysed {
+        let mut ws = words(question);
+        let mut originals = Vec::with_capacity(ws.len());
+        let mut corrected = Vec::with_capacity(ws.len());
+        for w in ws.iter_mut() {
+            originals.push(question[w.from..w.to].to_string());
+            let mut fix = None;
+            if self.config.typos
+                && !w.stop
+                && !self.vocab.contains(&w.folded)
+                && !self.known_stems.contains(&self.analyzer.stem(&w.folded))
+            {
+                if let Some(c) = self.vocab.correct(&w.folded) {
+                    fix = Some(c.to_string());
+                    w.folded = c.to_string();
+                    w.stop = crate::analysis::is_stop_word(c);
+                }
+            }
+            corrected.push(fix);
+        }
+        let terms = self.analyzer.analyze_words(&ws);
+        let mut out = Analysed::default();
+        for (i, w) in ws.iter().enumerate() {
+            if self.analyzer.drops(w) {
+                continue;
+            }
+            let own: Vec<Option<u32>> = terms
+                .iter()
+                .filter(|t| t.from <= w.from && t.to >= w.to)
+                .map(|t| self.term_ids.get(&t.text).copied())
+                .collect();
+            let stem_df = terms
+                .iter()
+                .find(|t| !t.synonym && t.from == w.from)
+                .and_then(|t| self.term_ids.get(&t.text))
+                .map_or(0, |&id| self.entry_df[id as usize]);
+            out.words.push(QueryWord {
+                original: originals[i].clone(),
+                corrected: corrected[i].clone(),
+                terms: own,
+                idf: self.idf(stem_df),
+            });
+        }
+        for t in &terms {
+            let word_corrected = ws
+                .iter()
+                .zip(&corrected)
+                .any(|(w, c)| c.is_some() && t.from <= w.from && t.to >= w.to);
+            let mut weight = if t.synonym {
+                self.config.synonym_weight
+            } else {
+                1.0
+            };
+            if word_corrected {
+                weight *= self.config.corrected_weight;
+            }
+            match out.terms.iter_mut().find(|(text, _, _)| *text == t.text) {
+                Some(existing) => existing.1 = existing.1.max(weight),
+                None => out.terms.push((t.text.clone(), weight, t.synonym)),
+            }
+        }
+        out
+    }
+
+    fn score(&self, a: &Analysed) -> Vec<Scored> {
+        let f = self.index.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for (text, weight, _) in &a.terms {
+            if !self.term_ids.contains_key(text) {
+                continue;
+            }
+            for (field, boost) in [
+                (f.phrase, self.config.phrase_boost),
+                (f.answer, self.config.answer_boost),
+                (f.tags, self.config.tags_boost),
+            ] {
+                if boost <= 0.0 {
+                    continue;
+                }
+                let term = tantivy::Term::from_field_text(field, text);
+                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost * weight)),
+                ));
+            }
+        }
+        if clauses.is_empty() {
+            return Vec::new();
+        }
+        let query = BooleanQuery::new(clauses);
+        // A search over an in-memory index only fails on internal errors; treat as no match.
+        let hits = self
+            .index
+            .searcher
+            .search(&query, &AllScores)
+            .unwrap_or_default();
+        let mut best: HashMap<u32, Scored> = HashMap::with_capacity(hits.len());
+        let mut body: HashMap<u32, f32> = HashMap::new();
+        for (doc, score) in hits {
+            let Some(meta) = self.index.docs.get(doc as usize) else {
+                continue;
+            };
+            match meta.kind {
+                DocKind::Phrasing(p) => {
+                    let s = best.entry(meta.entry).or_insert(Scored {
+                        entry: meta.entry,
+                        score: 0.0,
+                        best_phrasing: p,
+                    });
+                    if score > s.score {
+                        s.score = score;
+                        s.best_phrasing = p;
+                    }
+                }
+                DocKind::Body => {
+                    body.insert(meta.entry, score);
+                    best.entry(meta.entry).or_insert(Scored {
+                        entry: meta.entry,
+                        score: 0.0,
+                        best_phrasing: 0,
+                    });
+                }
+            }
+        }
+        let mut ranked: Vec<Scored> = best
+            .into_values()
+            .map(|mut s| {
+                s.score += body.get(&s.entry).copied().unwrap_or(0.0);
+                s
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        ranked
+    }
+
+    /// Share of the question's idf mass found in the entry.
+    fn coverage(&self, a: &Analysed, entry: u32) -> f32 {
+        let q = &self.question_terms[entry as usize];
+        let ans = &self.answer_terms[entry as usize];
+        let (mut total, mut got) = (0.0f32, 0.0f32);
+        for w in &a.words {
+            total += w.idf;
+            let ids = w.terms.iter().flatten();
+            if ids.clone().any(|t| q.binary_search(t).is_ok()) {
+                got += w.idf;
+            } else if ids.into_iter().any(|t| ans.binary_search(t).is_ok()) {
+                got += w.idf * ANSWER_ONLY_CREDIT;
+            }
+        }
+        if total > 0.0 {
+            got / total
+        } else {
+            0.0
+        }
+    }
+
+    fn candidates(&self, a: &Analysed, ranked: &[Scored], k: usize) -> Vec<Candidate> {
+        let top = ranked.first().map_or(0.0, |s| s.score);
+        let second = ranked.get(1).map_or(0.0, |s| s.score);
+        ranked
+            .iter()
+            .take(k)
+            .enumerate()
+            .map(|(i, s)| {
+                let margin = if i == 0 && top > 0.0 {
+                    (top - second) / top
+                } else {
+                    0.0
+                };
+                let conf = confidence::confidence(Features {
+                    coverage: self.coverage(a, s.entry),
+                    margin,
+                });
+                let e = &self.kb.entries[s.entry as usize];
+                Candidate {
+                    id: e.id.clone(),
+                    question: e.question.clone(),
+                    score: s.score,
+                    confidence: conf,
+                }
+            })
+            .collect()
+    }
+
+    fn truncated(question: &str) -> &str {
+        match question.char_indices().nth(MAX_QUESTION_CHARS) {
+            Some((i, _)) => &question[..i],
+            None => question,
+        }
+    }
+
+    /// The `k` best entries for a question, with scores and confidences (no decision).
+    pub fn search(&self, question: &str, k: usize) -> Vec<Candidate> {
+        let a = self.analyse(Self::truncated(question));
+        let ranked = self.score(&a);
+        self.candidates(&a, &ranked, k)
+    }
+
+    /// Answers a citizen's question.
+    pub fn ask(&self, question: &str) -> Reply {
+        self.ask_with_ranking(question, 3).0
+    }
+
+    /// Answers a question and also returns the `k` best candidates (for evaluation and
+    /// editors), from one analysis and one search.
+    pub fn ask_with_ranking(&self, question: &str, k: usize) -> (Reply, Vec<Candidate>) {
+        let question = Self::truncated(question);
+        let a = self.analyse(question);
+        let ranked = self.score(&a);
+        let cands = self.candidates(&a, &ranked, k.max(3));
+        let reply = self.decide(question, &a, &ranked, &cands);
+        (reply, cands.into_iter().take(k).collect())
+    }
+
+    fn decide(
+        &self,
+        question: &str,
+        a: &Analysed,
+        ranked: &[Scored],
+        cands: &[Candidate],
+    ) -> Reply {
+        if let Some(st) = self.smalltalk.detect(question) {
+            return Reply::SmallTalk {
+                intent: st.intent,
+                message: st.text,
+                contacts: st.show_contacts.then(|| self.kb.agency.contacts.clone()),
+            };
+        }
+        if a.words.is_empty() {
+            return self.decline(DeclineReason::Empty, Vec::new());
+        }
+        if ranked.is_empty() {
+            return self.decline(DeclineReason::NoMatch, Vec::new());
+        }
+        let best = &cands[0];
+        match confidence::decide(
+            self.thresholds,
+            best.confidence,
+            cands.get(1).map(|c| c.confidence),
+        ) {
+            Decision::Answer => self.answer(a, ranked, best.confidence),
+            Decision::Clarify => {
+                let floor = self.thresholds.clarify * 0.6;
+                let mut options: Vec<Candidate> = cands
+                    .iter()
+                    .take(3)
+                    .filter(|c| c.confidence >= floor)
+                    .cloned()
+                    .collect();
+                if options.len() < 2 {
+                    options = cands.iter().take(2).cloned().collect();
+                }
+                Reply::Clarify {
+                    message: "Forse cercavi…".into(),
+                    confidence: best.confidence,
+                    options,
+                }
+            }
+            Decision::Decline => self.decline(
+                DeclineReason::LowConfidence,
+                cands.iter().take(3).cloned().collect(),
+            ),
+        }
+    }
+
+    /// Answers with a chosen entry (for instance after a "Forse cercavi…" choice).
+    pub fn answer_entry(&self, id: &str) -> Option<Reply> {
+        let i = self.kb.entries.iter().position(|e| e.id == id)?;
+        let e = &self.kb.entries[i];
+        Some(self.answer_reply(
+            i,
+            1.0,
+            Explanation {
+                best_phrasing: e.question.clone(),
+                coverage: 1.0,
+                margin: 1.0,
+                words: Vec::new(),
+            },
+        ))
+    }
+
+    fn answer(&self, a: &Analysed, ranked: &[Scored], confidence: f32) -> Reply {
+        let top = ranked[0];
+        let e = &self.kb.entries[top.entry as usize];
+        let q = &self.question_terms[top.entry as usize];
+        let ans = &self.answer_terms[top.entry as usize];
+        let words = a
+            .words
+            .iter()
+            .map(|w| {
+                let found = |list: &Vec<u32>| -> Option<bool> {
+                    let mut via = None;
+                    for (k, t) in w.terms.iter().enumerate() {
+                        if t.is_some_and(|t| list.binary_search(&t).is_ok()) {
+                            // Term 0 is the word's own stem; later ones are synonyms.
+                            via = Some(via.unwrap_or(true) && k > 0);
+                        }
+                    }
+                    via
+                };
+                let (matched_in, via_synonym) = match (found(q), found(ans)) {
+                    (Some(s), _) => (Some("domanda"), s),
+                    (None, Some(s)) => (Some("risposta"), s),
+                    _ => (None, false),
+                };
+                MatchedWord {
+                    word: w.original.clone(),
+                    corrected_to: w.corrected.clone(),
+                    matched_in,
+                    via_synonym,
+                }
+            })
+            .collect();
+        let second = ranked.get(1).map_or(0.0, |s| s.score);
+        let why = Explanation {
+            best_phrasing: e
+                .phrasings()
+                .nth(top.best_phrasing as usize)
+                .unwrap_or(&e.question)
+                .to_string(),
+            coverage: self.coverage(a, top.entry),
+            margin: if top.score > 0.0 {
+                (top.score - second) / top.score
+            } else {
+                0.0
+            },
+            words,
+        };
+        self.answer_reply(top.entry as usize, confidence, why)
+    }
+
+    fn answer_reply(&self, i: usize, confidence: f32, why: Explanation) -> Reply {
+        let e = &self.kb.entries[i];
+        let related = e
+            .related
+            .iter()
+            .filter_map(|id| {
+                self.kb
+                    .entry(id)
+                    .map(|r| (r.id.clone(), r.question.clone()))
+            })
+            .collect();
+        Reply::Answer {
+            id: e.id.clone(),
+            question: e.question.clone(),
+            answer: e.answer.clone(),
+            answer_html: crate::render::markdown_to_html(&e.answer),
+            answer_text: e
+                .short_answer
+                .clone()
+                .unwrap_or_else(|| crate::render::markdown_to_text(&e.answer)),
+            source: e.source.clone(),
+            confidence,
+            related,
+            why,
+        }
+    }
+
+    fn decline(&self, reason: DeclineReason, candidates: Vec<Candidate>) -> Reply {
+        let message = match reason {
+            DeclineReason::Empty => "Non ho capito la domanda. Può scriverla con parole sue, per esempio: «Come rinnovo la carta d'identità?»".to_string(),
+            _ => format!(
+                "Mi dispiace, non ho trovato una risposta a questa domanda tra le informazioni di {}. Può contattare direttamente l'ufficio:",
+                self.kb.agency.name
+            ),
+        };
+        Reply::Decline {
+            message,
+            reason,
+            contacts: self.kb.agency.contacts.clone(),
+            candidates,
+        }
+    }
+}

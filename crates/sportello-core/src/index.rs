@@ -1,0 +1,164 @@
+//! The tantivy index of a knowledge base, built in RAM with one segment and no threads
+//! (so the same code runs natively and in WASM).
+//!
+//! Documents: one per phrasing (`phrase`: the main question or an alternative) and one per
+//! entry (`answer`, `tags` with the office). Documents are added in order, so a document id is
+//! an index into [`KbIndex::docs`].
+
+use crate::analysis::tokenizer::{ItalianTokenizer, ITALIAN};
+use crate::analysis::Analyzer;
+use crate::kb::KnowledgeBase;
+use std::sync::Arc;
+use tantivy::directory::RamDirectory;
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
+use tantivy::{doc, Index, IndexSettings, ReloadPolicy, Searcher};
+
+/// Memory for the single-segment writer (tantivy's minimum is 15 MB).
+const WRITER_MEMORY: usize = 32_000_000;
+
+/// What a document stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// A phrasing of the entry: 0 is the main question, then the alternatives.
+    Phrasing(u32),
+    /// The entry's answer and tags.
+    Body,
+}
+
+/// One indexed document: which entry it belongs to and what it holds.
+#[derive(Debug, Clone, Copy)]
+pub struct DocMeta {
+    pub entry: u32,
+    pub kind: DocKind,
+}
+
+/// The index fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub phrase: Field,
+    pub answer: Field,
+    pub tags: Field,
+}
+
+/// A built index and its searcher.
+pub struct KbIndex {
+    pub fields: Fields,
+    pub searcher: Searcher,
+    pub docs: Vec<DocMeta>,
+}
+
+/// Errors building the index (these are internal failures, not problems of the KB).
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("errore interno dell'indice: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error(
+        "errore interno dell'indice: attesi {expected} documenti in un segmento, trovati {found}"
+    )]
+    Layout { expected: usize, found: usize },
+}
+
+fn text_field(record: IndexRecordOption) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ITALIAN)
+            .set_index_option(record),
+    )
+}
+
+/// Builds the index of `kb` with `analyzer`.
+pub fn build(kb: &KnowledgeBase, analyzer: Arc<Analyzer>) -> Result<KbIndex, IndexError> {
+    let mut sb = Schema::builder();
+    let fields = Fields {
+        phrase: sb.add_text_field(
+            "phrase",
+            text_field(IndexRecordOption::WithFreqsAndPositions),
+        ),
+        answer: sb.add_text_field("answer", text_field(IndexRecordOption::WithFreqs)),
+        tags: sb.add_text_field("tags", text_field(IndexRecordOption::WithFreqs)),
+    };
+    let settings = IndexSettings {
+        docstore_compress_dedicated_thread: false,
+        ..IndexSettings::default()
+    };
+    let tokenizers = tantivy::tokenizer::TokenizerManager::default();
+    tokenizers.register(ITALIAN, ItalianTokenizer::new(analyzer));
+    let mut writer = Index::builder()
+        .schema(sb.build())
+        .settings(settings)
+        .tokenizers(tokenizers)
+        .single_segment_index_writer(RamDirectory::default(), WRITER_MEMORY)?;
+    let mut docs = Vec::new();
+    for (i, e) in kb.entries.iter().enumerate() {
+        for (p, text) in e.phrasings().enumerate() {
+            writer.add_document(doc!(fields.phrase => text))?;
+            docs.push(DocMeta {
+                entry: i as u32,
+                kind: DocKind::Phrasing(p as u32),
+            });
+        }
+        let mut tags = e.tags.join(" . ");
+        if let Some(office) = &e.office {
+            tags.push_str(" . ");
+            tags.push_str(office);
+        }
+        writer.add_document(doc!(fields.answer => e.answer.as_str(), fields.tags => tags))?;
+        docs.push(DocMeta {
+            entry: i as u32,
+            kind: DocKind::Body,
+        });
+    }
+    let index: Index = writer.finalize()?;
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher = reader.searcher();
+    let found = searcher.num_docs() as usize;
+    if searcher.segment_readers().len() > 1 || found != docs.len() {
+        return Err(IndexError::Layout {
+            expected: docs.len(),
+            found,
+        });
+    }
+    Ok(KbIndex {
+        fields,
+        searcher,
+        docs,
+    })
+}
+
+/// Collects every matching document with its score (the index is small; ranking is ours).
+pub struct AllScores;
+
+impl tantivy::collector::Collector for AllScores {
+    type Fruit = Vec<(u32, f32)>;
+    type Child = AllScoresSegment;
+
+    fn for_segment(&self, _: u32, _: &tantivy::SegmentReader) -> tantivy::Result<AllScoresSegment> {
+        Ok(AllScoresSegment(Vec::new()))
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<(u32, f32)>>) -> tantivy::Result<Vec<(u32, f32)>> {
+        Ok(fruits.into_iter().flatten().collect())
+    }
+}
+
+/// Per-segment half of [`AllScores`].
+pub struct AllScoresSegment(Vec<(u32, f32)>);
+
+impl tantivy::collector::SegmentCollector for AllScoresSegment {
+    type Fruit = Vec<(u32, f32)>;
+
+    fn collect(&mut self, doc: u32, score: f32) {
+        self.0.push((doc, score));
+    }
+
+    fn harvest(self) -> Vec<(u32, f32)> {
+        self.0
+    }
+}

@@ -1,0 +1,159 @@
+//! The knowledge-base model: an agency, its human contacts and its FAQ entries.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a piece of the knowledge base came from, for messages to editors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Origin {
+    /// File name (or another label for in-memory sources).
+    pub file: String,
+    /// 1-based line number of the entry in that file.
+    pub line: usize,
+}
+
+/// One FAQ entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Entry {
+    /// Stable identifier (the file name without `.md` in the native format).
+    pub id: String,
+    /// The main question, as editors want it shown.
+    pub question: String,
+    /// Other phrasings of the same question, the way citizens write.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
+    /// The answer in Markdown.
+    pub answer: String,
+    /// A plain-text answer of one or two sentences for chat apps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_answer: Option<String>,
+    /// Topics, used for matching and grouping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// The office in charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    /// Link to the authoritative page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Date of the last review, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<String>,
+    /// Ids of follow-up entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
+    /// Where the entry was read from (not part of the interchange format).
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+impl Entry {
+    /// The main question followed by the alternatives.
+    pub fn phrasings(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.question.as_str()).chain(self.alternatives.iter().map(String::as_str))
+    }
+}
+
+/// The human channel a citizen is pointed to when Sportello cannot answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Contacts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl Contacts {
+    /// True when no way to reach a person is given.
+    pub fn is_empty(&self) -> bool {
+        self.phone.is_none() && self.email.is_none() && self.url.is_none() && self.address.is_none()
+    }
+}
+
+/// Decision thresholds on the calibrated confidence (0–1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// At or above: answer directly.
+    pub answer: f32,
+    /// At or above (and below `answer`): offer "Forse cercavi…".
+    pub clarify: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        crate::confidence::DEFAULT_THRESHOLDS
+    }
+}
+
+/// Agency metadata (`agency.toml` in the native format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agency {
+    /// Short id, the folder name in the native format.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Free note for readers (for instance "ente fittizio").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// BCP 47 language tag of the KB content; only `it` is analysed specially today.
+    pub language: String,
+    /// Human fallback channel.
+    #[serde(default)]
+    pub contacts: Contacts,
+    /// Agency-specific synonym groups (words or expressions with the same meaning).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub synonyms: Vec<Vec<String>>,
+    /// Optional per-agency thresholds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Thresholds>,
+    /// Optional replacement for the AI-disclosure sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ai_disclosure: Option<String>,
+}
+
+impl Default for Agency {
+    fn default() -> Self {
+        Agency {
+            id: "agency".into(),
+            name: "Ente".into(),
+            note: None,
+            language: "it".into(),
+            contacts: Contacts::default(),
+            synonyms: Vec::new(),
+            thresholds: None,
+            ai_disclosure: None,
+        }
+    }
+}
+
+/// A whole knowledge base: agency, entries and optional small-talk overrides.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KnowledgeBase {
+    pub agency: Agency,
+    pub entries: Vec<Entry>,
+    /// Small-talk replies overriding the built-in pack, by intent name.
+    pub smalltalk: Vec<crate::smalltalk::SmallTalkOverride>,
+}
+
+impl KnowledgeBase {
+    /// A knowledge base made of entries only, with default agency metadata.
+    pub fn from_entries(entries: Vec<Entry>) -> Self {
+        KnowledgeBase {
+            agency: Agency::default(),
+            entries,
+            smalltalk: Vec::new(),
+        }
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+}

@@ -1,0 +1,49 @@
+//! # sportello-core
+//!
+//! The engine of Sportello: it answers citizens' questions from an Italian public
+//! administration's FAQ knowledge base, with a calibrated confidence, and declines honestly
+//! (pointing to the agency's human contacts) when it does not know.
+//!
+//! - [`kb`]: the knowledge-base model; [`load`]: reading the native folder, JSONL and CSV with
+//!   located [`diag`]nostics; [`validate`]: checks across entries.
+//! - [`analysis`]: Italian text analysis (elisions, accents, stop words, stemming, synonyms,
+//!   typos), also registered as a tantivy tokenizer; [`index`]: the tantivy index in RAM.
+//! - [`Engine`]: `ask` (answer / "Forse cercavi…" / decline / small talk) and `search`;
+//!   [`confidence`]: calibration and decision; [`smalltalk`]; [`render`]: Markdown to safe HTML.
+//! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.
+//!
+//! The engine does no I/O (file loading is behind the default `fs` feature) and uses no
+//! threads, so it also runs in WebAssembly.
+//!
+//! ```
+//! use sportello_core::{Engine, Entry, KnowledgeBase, Reply};
+//! let kb = KnowledgeBase::from_entries(vec![Entry {
+//!     id: "cie-costo".into(),
+//!     question: "Quanto costa la carta d'identità elettronica?".into(),
+//!     answer: "Costa 22,21 euro.".into(),
+//!     ..Entry::default()
+//! }]);
+//! let engine = Engine::new(kb).unwrap();
+//! match engine.ask("quanto costa la carta di identita") {
+//!     Reply::Answer { id, .. } => assert_eq!(id, "cie-costo"),
+//!     other => panic!("unexpected reply: {other:?}"),
+//! }
+//! ```
+
+pub mod analysis;
+pub mod confidence;
+pub mod diag;
+pub mod engine;
+pub mod eval;
+pub mod index;
+pub mod kb;
+pub mod load;
+pub mod render;
+pub mod reply;
+pub mod smalltalk;
+pub mod validate;
+
+pub use diag::{Diagnostic, Severity};
+pub use engine::{Engine, EngineError, MatchConfig};
+pub use kb::{Agency, Contacts, Entry, KnowledgeBase, Thresholds};
+pub use reply::{Candidate, DeclineReason, Explanation, Reply};

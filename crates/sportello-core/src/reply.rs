@@ -1,0 +1,129 @@
+//! What [`crate::Engine::ask`] returns: an answer, "Forse cercavi…" choices, a decline with
+//! the agency's contacts, or a small-talk reply.
+
+use crate::kb::Contacts;
+use serde::Serialize;
+
+/// One ranked candidate entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub id: String,
+    /// The entry's main question.
+    pub question: String,
+    /// Raw ranking score (comparable only within one question).
+    pub score: f32,
+    /// Calibrated confidence that this entry answers the question (0–1).
+    pub confidence: f32,
+}
+
+/// A question word and how it matched, for editors.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchedWord {
+    /// The word as the citizen wrote it.
+    pub word: String,
+    /// The corrected word, when a typo was corrected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_to: Option<String>,
+    /// Where it matched: `domanda` (a phrasing or the tags), `risposta`, or nowhere (`None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_in: Option<&'static str>,
+    /// True when the match came through a synonym or acronym.
+    pub via_synonym: bool,
+}
+
+/// Why an entry was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The phrasing of the entry that matched best.
+    pub best_phrasing: String,
+    /// Share of the question's meaning (idf-weighted words) found in the entry (0–1).
+    pub coverage: f32,
+    /// Relative gap to the runner-up: (best − second) / best.
+    pub margin: f32,
+    pub words: Vec<MatchedWord>,
+}
+
+/// Why a question was declined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    /// Nothing usable in the question (empty, only punctuation or emoji).
+    Empty,
+    /// No entry matched at all.
+    NoMatch,
+    /// Entries matched, but not well enough to answer.
+    LowConfidence,
+}
+
+/// The reply to a citizen's question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reply {
+    /// A confident answer.
+    Answer {
+        id: String,
+        question: String,
+        /// Markdown answer.
+        answer: String,
+        /// The answer as safe HTML.
+        answer_html: String,
+        /// Short plain-text answer for chats (the editor's or derived from the answer).
+        answer_text: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+        confidence: f32,
+        /// Follow-up entries (id, question).
+        related: Vec<(String, String)>,
+        why: Explanation,
+    },
+    /// "Forse cercavi…": the best few entries.
+    Clarify {
+        message: String,
+        options: Vec<Candidate>,
+        confidence: f32,
+    },
+    /// An honest "no answer", with the human channel.
+    Decline {
+        message: String,
+        reason: DeclineReason,
+        contacts: Contacts,
+        /// The closest entries, for editors (never shown as answers).
+        candidates: Vec<Candidate>,
+    },
+    /// Greetings, thanks, "sei un robot?"…
+    SmallTalk {
+        intent: &'static str,
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        contacts: Option<Contacts>,
+    },
+}
+
+impl Reply {
+    /// `answer`, `clarify`, `decline` or `small_talk`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reply::Answer { .. } => "answer",
+            Reply::Clarify { .. } => "clarify",
+            Reply::Decline { .. } => "decline",
+            Reply::SmallTalk { .. } => "small_talk",
+        }
+    }
+
+    /// The entry ids the reply offers, best first (one for an answer, the choices for clarify).
+    pub fn entry_ids(&self) -> Vec<&str> {
+        match self {
+            Reply::Answer { id, .. } => vec![id.as_str()],
+            Reply::Clarify { options, .. } => options.iter().map(|c| c.id.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The calibrated confidence of the reply (0 for declines and small talk).
+    pub fn confidence(&self) -> f32 {
+        match self {
+            Reply::Answer { confidence, .. } | Reply::Clarify { confidence, .. } => *confidence,
+            _ => 0.0,
+        }
+    }
+}
