@@ -4,7 +4,7 @@ use crate::print;
 use crate::FlatFormat;
 use anyhow::{bail, Context, Result};
 use sportello_core::load::{self, Loaded};
-use sportello_core::{eval, Diagnostic, Engine};
+use sportello_core::{eval, Diagnostic, Engine, MatchConfig};
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,6 +15,10 @@ fn load(kb: &Path) -> Result<Loaded> {
 
 /// Loads a KB for use: warnings and errors go to stderr; fails only when nothing usable is left.
 fn load_for_use(kb: &Path) -> Result<Engine> {
+    load_with(kb, MatchConfig::default())
+}
+
+fn load_with(kb: &Path, config: MatchConfig) -> Result<Engine> {
     let loaded = load(kb)?;
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     if errors > 0 {
@@ -26,7 +30,7 @@ fn load_for_use(kb: &Path) -> Result<Engine> {
     if loaded.kb.entries.is_empty() {
         bail!("{}: nessuna voce utilizzabile", kb.display());
     }
-    Ok(Engine::new(loaded.kb)?)
+    Ok(Engine::with_config(loaded.kb, config)?)
 }
 
 pub fn check(kb: &Path, json: bool) -> Result<ExitCode> {
@@ -106,11 +110,19 @@ pub fn eval(
     json: bool,
     baseline: bool,
     failures: Option<usize>,
+    settings: &[String],
 ) -> Result<ExitCode> {
     if query_files.is_empty() {
         bail!("indica almeno un file di domande con --queries");
     }
-    let engine = load_for_use(kb)?;
+    let mut config = MatchConfig::default();
+    for s in settings {
+        let Some((k, v)) = s.split_once('=') else {
+            bail!("--set {s}: usa la forma chiave=valore");
+        };
+        config.set(k.trim(), v.trim()).map_err(anyhow::Error::msg)?;
+    }
+    let engine = load_with(kb, config)?;
     let mut queries = Vec::new();
     for f in query_files {
         let text = std::fs::read_to_string(f)

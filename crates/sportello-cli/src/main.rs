@@ -72,6 +72,9 @@ enum Command {
         /// Elenca le N risposte peggiori.
         #[arg(long, value_name = "N")]
         failures: Option<usize>,
+        /// Cambia un'impostazione del motore (per esperimenti e ablazioni), es. --set typos=false.
+        #[arg(long = "set", value_name = "CHIAVE=VALORE")]
+        settings: Vec<String>,
     },
     /// Importa un file JSONL o CSV in una cartella in formato nativo.
     Import {
@@ -117,7 +120,8 @@ fn main() -> ExitCode {
             json,
             baseline,
             failures,
-        } => commands::eval(&kb, &queries, json, baseline, failures),
+            settings,
+        } => commands::eval(&kb, &queries, json, baseline, failures, &settings),
         Command::Import {
             source,
             dest,

@@ -22,6 +22,9 @@ use tantivy::schema::IndexRecordOption;
 /// question, and it bounds the work an enormous message can cause.
 pub const MAX_QUESTION_CHARS: usize = 1000;
 
+/// How many of the best entries are re-ranked with their coverage.
+const RERANK_DEPTH: usize = 20;
+
 /// Matching settings. The defaults are the measured best; the switches exist for ablations.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatchConfig {
@@ -38,6 +41,15 @@ pub struct MatchConfig {
     pub synonym_weight: f32,
     /// Weight of a corrected word relative to a word as written.
     pub corrected_weight: f32,
+    /// Weight of a pair of neighbouring words.
+    pub bigram_weight: f32,
+    /// Weight, in the coverage, of a question word the KB never uses (relative to a word
+    /// used by one entry).
+    pub unknown_word_weight: f32,
+    /// Total weight of a word's character n-grams (0 switches them off).
+    pub ngram_weight: f32,
+    /// Share of the score that depends on coverage when re-ranking the best entries (0–1).
+    pub coverage_rerank: f32,
 }
 
 impl Default for MatchConfig {
@@ -50,8 +62,74 @@ impl Default for MatchConfig {
             tags_boost: 0.5,
             synonym_weight: 0.7,
             corrected_weight: 0.8,
+            bigram_weight: 0.5,
+            unknown_word_weight: 1.0,
+            ngram_weight: 0.0,
+            coverage_rerank: 1.0,
         }
     }
+}
+
+impl MatchConfig {
+    /// Sets one setting by name (`typos=false`, `answer_boost=0.5`…), for experiments and
+    /// the ablation table.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let flag = || {
+            value
+                .parse::<bool>()
+                .map_err(|_| format!("{key}: atteso true o false, trovato «{value}»"))
+        };
+        let num = || {
+            value
+                .parse::<f32>()
+                .map_err(|_| format!("{key}: atteso un numero, trovato «{value}»"))
+        };
+        match key {
+            "stemming" => self.analysis.stemming = flag()?,
+            "stop_words" => self.analysis.stop_words = flag()?,
+            "synonyms" => self.analysis.synonyms = flag()?,
+            "question_words" => self.analysis.question_words = flag()?,
+            "bigrams" => self.analysis.bigrams = flag()?,
+            "light_stemmer" => self.analysis.light_stemmer = flag()?,
+            "bigram_weight" => self.bigram_weight = num()?,
+            "unknown_word_weight" => self.unknown_word_weight = num()?,
+            "ngram_weight" => self.ngram_weight = num()?,
+            "coverage_rerank" => self.coverage_rerank = num()?,
+            "typos" => self.typos = flag()?,
+            "phrase_boost" => self.phrase_boost = num()?,
+            "answer_boost" => self.answer_boost = num()?,
+            "tags_boost" => self.tags_boost = num()?,
+            "synonym_weight" => self.synonym_weight = num()?,
+            "corrected_weight" => self.corrected_weight = num()?,
+            _ => {
+                return Err(format!(
+                    "impostazione sconosciuta «{key}»; ammesse: {}",
+                    Self::KEYS.join(", ")
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    /// The names accepted by [`MatchConfig::set`].
+    pub const KEYS: &'static [&'static str] = &[
+        "stemming",
+        "stop_words",
+        "synonyms",
+        "question_words",
+        "bigrams",
+        "light_stemmer",
+        "bigram_weight",
+        "unknown_word_weight",
+        "ngram_weight",
+        "coverage_rerank",
+        "typos",
+        "phrase_boost",
+        "answer_boost",
+        "tags_boost",
+        "synonym_weight",
+        "corrected_weight",
+    ];
 }
 
 /// Failure to build an engine.
@@ -77,6 +155,8 @@ struct Analysed {
     words: Vec<QueryWord>,
     /// (term text, weight), deduplicated.
     terms: Vec<(String, f32, bool)>,
+    /// (character n-gram, weight), deduplicated.
+    grams: Vec<(String, f32)>,
 }
 
 /// A scored entry.
@@ -130,7 +210,7 @@ impl Engine {
     /// Builds the engine with an explicit configuration.
     pub fn with_config(kb: KnowledgeBase, config: MatchConfig) -> Result<Engine, EngineError> {
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
-        let index = index::build(&kb, analyzer.clone())?;
+        let index = index::build(&kb, analyzer.clone(), config.ngram_weight > 0.0)?;
         let mut term_ids = HashMap::new();
         let mut question_terms = Vec::with_capacity(kb.entries.len());
         let mut answer_terms = Vec::with_capacity(kb.entries.len());
@@ -249,13 +329,27 @@ impl Engine {
         }
         let terms = self.analyzer.analyze_words(&ws);
         let mut out = Analysed::default();
+        if self.config.ngram_weight > 0.0 {
+            let mut grams = Vec::new();
+            for w in ws.iter().filter(|w| !w.stop) {
+                grams.clear();
+                crate::analysis::char_ngrams(&w.folded, &mut grams);
+                let weight = self.config.ngram_weight / grams.len().max(1) as f32;
+                for g in grams.drain(..) {
+                    match out.grams.iter_mut().find(|(t, _)| *t == g) {
+                        Some(existing) => existing.1 += weight,
+                        None => out.grams.push((g, weight)),
+                    }
+                }
+            }
+        }
         for (i, w) in ws.iter().enumerate() {
             if self.analyzer.drops(w) {
                 continue;
             }
             let own: Vec<Option<u32>> = terms
                 .iter()
-                .filter(|t| t.from <= w.from && t.to >= w.to)
+                .filter(|t| !t.bigram && t.from <= w.from && t.to >= w.to)
                 .map(|t| self.term_ids.get(&t.text).copied())
                 .collect();
             let stem_df = terms
@@ -266,8 +360,14 @@ impl Engine {
             out.words.push(QueryWord {
                 original: originals[i].clone(),
                 corrected: corrected[i].clone(),
-                terms: own,
-                idf: self.idf(stem_df),
+                terms: own.clone(),
+                idf: if stem_df == 0 && own.iter().all(Option::is_none) {
+                    // A word the KB never uses: it may be what makes the question out of
+                    // scope, or just context ("salve, mi sono trasferito da Roma…").
+                    self.idf(1) * self.config.unknown_word_weight
+                } else {
+                    self.idf(stem_df)
+                },
             });
         }
         for t in &terms {
@@ -277,6 +377,8 @@ impl Engine {
                 .any(|(w, c)| c.is_some() && t.from <= w.from && t.to >= w.to);
             let mut weight = if t.synonym {
                 self.config.synonym_weight
+            } else if t.bigram {
+                self.config.bigram_weight
             } else {
                 1.0
             };
@@ -313,6 +415,14 @@ impl Engine {
                     Box::new(BoostQuery::new(Box::new(q), boost * weight)),
                 ));
             }
+        }
+        for (gram, weight) in &a.grams {
+            let term = tantivy::Term::from_field_text(f.grams, gram);
+            let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(q), *weight)),
+            ));
         }
         if clauses.is_empty() {
             return Vec::new();
@@ -360,6 +470,16 @@ impl Engine {
             })
             .collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        if self.config.coverage_rerank > 0.0 {
+            // BM25 rewards repeating a rare word; coverage rewards matching all of the
+            // question. The head of the list is re-ranked on both.
+            let lambda = self.config.coverage_rerank;
+            let head = ranked.len().min(RERANK_DEPTH);
+            for s in &mut ranked[..head] {
+                s.score *= 1.0 - lambda + lambda * self.coverage(a, s.entry);
+            }
+            ranked[..head].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        }
         ranked
     }
 

@@ -5,7 +5,7 @@
 //! entry (`answer`, `tags` with the office). Documents are added in order, so a document id is
 //! an index into [`KbIndex::docs`].
 
-use crate::analysis::tokenizer::{ItalianTokenizer, ITALIAN};
+use crate::analysis::tokenizer::{ItalianTokenizer, NgramTokenizer, ITALIAN, NGRAMS};
 use crate::analysis::Analyzer;
 use crate::kb::KnowledgeBase;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub struct Fields {
     pub phrase: Field,
     pub answer: Field,
     pub tags: Field,
+    /// Character n-grams of the phrasing.
+    pub grams: Field,
 }
 
 /// A built index and its searcher.
@@ -58,24 +60,27 @@ pub enum IndexError {
     Layout { expected: usize, found: usize },
 }
 
-fn text_field(record: IndexRecordOption) -> TextOptions {
+fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(ITALIAN)
+            .set_tokenizer(tokenizer)
             .set_index_option(record),
     )
 }
 
 /// Builds the index of `kb` with `analyzer`.
-pub fn build(kb: &KnowledgeBase, analyzer: Arc<Analyzer>) -> Result<KbIndex, IndexError> {
+/// `ngrams` adds the character n-gram field to phrasing documents.
+pub fn build(
+    kb: &KnowledgeBase,
+    analyzer: Arc<Analyzer>,
+    ngrams: bool,
+) -> Result<KbIndex, IndexError> {
     let mut sb = Schema::builder();
     let fields = Fields {
-        phrase: sb.add_text_field(
-            "phrase",
-            text_field(IndexRecordOption::WithFreqsAndPositions),
-        ),
-        answer: sb.add_text_field("answer", text_field(IndexRecordOption::WithFreqs)),
-        tags: sb.add_text_field("tags", text_field(IndexRecordOption::WithFreqs)),
+        phrase: sb.add_text_field("phrase", text_field(ITALIAN, IndexRecordOption::WithFreqs)),
+        answer: sb.add_text_field("answer", text_field(ITALIAN, IndexRecordOption::WithFreqs)),
+        tags: sb.add_text_field("tags", text_field(ITALIAN, IndexRecordOption::WithFreqs)),
+        grams: sb.add_text_field("grams", text_field(NGRAMS, IndexRecordOption::WithFreqs)),
     };
     let settings = IndexSettings {
         docstore_compress_dedicated_thread: false,
@@ -83,6 +88,7 @@ pub fn build(kb: &KnowledgeBase, analyzer: Arc<Analyzer>) -> Result<KbIndex, Ind
     };
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(ITALIAN, ItalianTokenizer::new(analyzer));
+    tokenizers.register(NGRAMS, NgramTokenizer);
     let mut writer = Index::builder()
         .schema(sb.build())
         .settings(settings)
@@ -91,7 +97,12 @@ pub fn build(kb: &KnowledgeBase, analyzer: Arc<Analyzer>) -> Result<KbIndex, Ind
     let mut docs = Vec::new();
     for (i, e) in kb.entries.iter().enumerate() {
         for (p, text) in e.phrasings().enumerate() {
-            writer.add_document(doc!(fields.phrase => text))?;
+            let doc = if ngrams {
+                doc!(fields.phrase => text, fields.grams => text)
+            } else {
+                doc!(fields.phrase => text)
+            };
+            writer.add_document(doc)?;
             docs.push(DocMeta {
                 entry: i as u32,
                 kind: DocKind::Phrasing(p as u32),

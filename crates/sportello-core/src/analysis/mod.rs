@@ -44,6 +44,8 @@ pub struct Term {
     pub to: usize,
     /// True for a synonym-group token added by the glossary.
     pub synonym: bool,
+    /// True for a pair of neighbouring words.
+    pub bigram: bool,
 }
 
 /// Lowercases and strips diacritics: `Perché` → `perche`, `Città` → `citta`.
@@ -108,6 +110,41 @@ pub fn words(text: &str) -> Vec<Word> {
     out
 }
 
+/// Savoy's light Italian stemmer (the algorithm of Lucene's `ItalianLightStemmer`), on folded
+/// words: strips the final vowel, and an `i`/`h` before it, from words of six letters or more.
+pub fn light_stem(folded: &str) -> &str {
+    let b = folded.as_bytes();
+    let n = b.len();
+    if n < 6 || !folded.is_ascii() {
+        return folded;
+    }
+    let cut = match (b[n - 2], b[n - 1]) {
+        (b'i' | b'h', b'e') | (b'h' | b'i', b'i') | (b'i', b'a') | (b'i', b'o') => 2,
+        (_, b'e' | b'i' | b'a' | b'o') => 1,
+        _ => 0,
+    };
+    &folded[..n - cut]
+}
+
+/// Length of the character n-grams of [`char_ngrams`].
+pub const NGRAM: usize = 4;
+
+/// Character 4-grams of a folded word padded with `_` ("carta" → `_car`, `cart`, `arta`,
+/// `rta_`), for matching inflections and misspellings the stemmer and the typo corrector miss.
+/// Words shorter than four letters give none.
+pub fn char_ngrams(folded: &str, out: &mut Vec<String>) {
+    let chars: Vec<char> = std::iter::once('_')
+        .chain(folded.chars())
+        .chain(std::iter::once('_'))
+        .collect();
+    if chars.len() < NGRAM + 2 {
+        return;
+    }
+    for w in chars.windows(NGRAM) {
+        out.push(w.iter().collect());
+    }
+}
+
 /// One synonym expression: the stems after its first one, and the group token.
 #[derive(Debug, Clone)]
 struct Expression {
@@ -121,6 +158,13 @@ pub struct AnalysisOptions {
     pub stemming: bool,
     pub stop_words: bool,
     pub synonyms: bool,
+    /// Keep question words (come, dove, quando…) as terms.
+    pub question_words: bool,
+    /// Add a term for each pair of neighbouring content words ("carta identit"), so
+    /// compound expressions score above their words scattered.
+    pub bigrams: bool,
+    /// Use Savoy's light Italian stemmer (as Lucene's ItalianLightStemFilter) instead of Snowball.
+    pub light_stemmer: bool,
 }
 
 impl Default for AnalysisOptions {
@@ -129,6 +173,9 @@ impl Default for AnalysisOptions {
             stemming: true,
             stop_words: true,
             synonyms: true,
+            question_words: false,
+            bigrams: false,
+            light_stemmer: false,
         }
     }
 }
@@ -214,12 +261,18 @@ impl Analyzer {
         if !self.options.stemming || folded.chars().any(|c| c.is_ascii_digit()) {
             return folded.to_string();
         }
+        if self.options.light_stemmer {
+            return light_stem(folded).to_string();
+        }
         self.stemmer.stem(folded).into_owned()
     }
 
     /// Whether a word is dropped as a stop word under the current options.
     pub fn drops(&self, w: &Word) -> bool {
-        w.stop && self.options.stop_words
+        w.stop
+            && self.options.stop_words
+            && !(self.options.question_words
+                && stopwords::QUESTION_WORDS.contains(&w.folded.as_str()))
     }
 
     /// Analyzes text: the terms that are indexed or searched.
@@ -241,7 +294,24 @@ impl Analyzer {
                 from: w.from,
                 to: w.to,
                 synonym: false,
+                bigram: false,
             });
+        }
+        if self.options.bigrams {
+            let pairs: Vec<Term> = content
+                .windows(2)
+                .map(|p| (&terms[p[0]], &terms[p[1]]))
+                .filter(|(a, b)| b.position - a.position <= 2)
+                .map(|(a, b)| Term {
+                    text: format!("{} {}", a.text, b.text),
+                    position: a.position,
+                    from: a.from,
+                    to: b.to,
+                    synonym: false,
+                    bigram: true,
+                })
+                .collect();
+            terms.extend(pairs);
         }
         if self.synonyms.is_empty() {
             return terms;
@@ -275,6 +345,7 @@ impl Analyzer {
                         from: terms[ti].from,
                         to: terms[content[end]].to,
                         synonym: true,
+                        bigram: false,
                     });
                 }
             }

@@ -305,3 +305,10 @@ static STOP_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
 pub fn is_stop_word(folded: &str) -> bool {
     STOP_SET.contains(folded)
 }
+
+/// Question words: stop words in general, but they carry the intent of a question
+/// ("dove si paga" vs "quando si paga"), so the analyzer can keep them.
+pub const QUESTION_WORDS: &[&str] = &[
+    "come", "dove", "dov", "quando", "quanto", "quanti", "quanta", "quante", "quale", "quali",
+    "qual", "quant", "chi", "cosa", "cos", "perche",
+];

@@ -60,3 +60,33 @@ impl Tokenizer for ItalianTokenizer {
         VecTokenStream { tokens, next: 0 }
     }
 }
+
+/// Name of the character n-gram tokenizer.
+pub const NGRAMS: &str = "sportello_ngrams";
+
+/// Tantivy tokenizer emitting the character n-grams of the content words.
+#[derive(Clone)]
+pub struct NgramTokenizer;
+
+impl Tokenizer for NgramTokenizer {
+    type TokenStream<'a> = VecTokenStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let mut tokens = Vec::new();
+        let mut grams = Vec::new();
+        for w in super::words(text).into_iter().filter(|w| !w.stop) {
+            grams.clear();
+            super::char_ngrams(&w.folded, &mut grams);
+            for g in grams.drain(..) {
+                tokens.push(Token {
+                    offset_from: w.from,
+                    offset_to: w.to,
+                    position: w.position,
+                    text: g,
+                    position_length: 1,
+                });
+            }
+        }
+        VecTokenStream { tokens, next: 0 }
+    }
+}
