@@ -50,6 +50,8 @@ pub struct MatchConfig {
     pub ngram_weight: f32,
     /// Share of the score that depends on coverage when re-ranking the best entries (0–1).
     pub coverage_rerank: f32,
+    /// Drop greetings, thanks and politeness ("vorrei sapere") from questions.
+    pub drop_filler: bool,
 }
 
 impl Default for MatchConfig {
@@ -66,6 +68,7 @@ impl Default for MatchConfig {
             unknown_word_weight: 1.0,
             ngram_weight: 0.0,
             coverage_rerank: 1.0,
+            drop_filler: true,
         }
     }
 }
@@ -95,6 +98,7 @@ impl MatchConfig {
             "unknown_word_weight" => self.unknown_word_weight = num()?,
             "ngram_weight" => self.ngram_weight = num()?,
             "coverage_rerank" => self.coverage_rerank = num()?,
+            "drop_filler" => self.drop_filler = flag()?,
             "typos" => self.typos = flag()?,
             "phrase_boost" => self.phrase_boost = num()?,
             "answer_boost" => self.answer_boost = num()?,
@@ -123,6 +127,7 @@ impl MatchConfig {
         "unknown_word_weight",
         "ngram_weight",
         "coverage_rerank",
+        "drop_filler",
         "typos",
         "phrase_boost",
         "answer_boost",
@@ -313,6 +318,9 @@ impl Engine {
         let mut corrected = Vec::with_capacity(ws.len());
         for w in ws.iter_mut() {
             originals.push(question[w.from..w.to].to_string());
+            if self.config.drop_filler && crate::analysis::stopwords::is_query_filler(&w.folded) {
+                w.stop = true;
+            }
             let mut fix = None;
             if self.config.typos
                 && !w.stop

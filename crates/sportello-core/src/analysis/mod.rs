@@ -237,7 +237,7 @@ impl Analyzer {
                     token: token.clone(),
                 });
                 // Longest expressions first, so "carta d'identità elettronica" wins over "carta d'identità".
-                list.sort_by(|a, b| b.rest.len().cmp(&a.rest.len()));
+                list.sort_by_key(|e| std::cmp::Reverse(e.rest.len()));
             }
         }
     }

@@ -312,3 +312,63 @@ pub const QUESTION_WORDS: &[&str] = &[
     "come", "dove", "dov", "quando", "quanto", "quanti", "quanta", "quante", "quale", "quali",
     "qual", "quant", "chi", "cosa", "cos", "perche",
 ];
+
+/// Words that frame a message rather than ask anything: greetings, thanks, politeness and
+/// "vorrei sapere". Dropped from questions (not from the knowledge base), so
+/// "Buongiorno, vorrei sapere quanto costa la CIE, grazie" is matched as "costa CIE".
+pub const QUERY_FILLER: &[&str] = &[
+    "buongiorno",
+    "buonasera",
+    "buondi",
+    "salve",
+    "ciao",
+    "ciaoo",
+    "grazie",
+    "ringrazio",
+    "gentilmente",
+    "cortesemente",
+    "cortese",
+    "gentile",
+    "gentili",
+    "gentilissimi",
+    "scusi",
+    "scusate",
+    "scusa",
+    "vorrei",
+    "volevo",
+    "vorremmo",
+    "volevamo",
+    "sapere",
+    "chiedere",
+    "chiedo",
+    "domanda",
+    "domandare",
+    "informazione",
+    "informazioni",
+    "info",
+    "favore",
+    "potreste",
+    "potete",
+    "potrebbe",
+    "dirmi",
+    "spiegarmi",
+    "aiutarmi",
+    "cordiali",
+    "saluti",
+    "allora",
+    "quindi",
+    "ok",
+    "okay",
+    "ehm",
+    "boh",
+    "tipo",
+    "praticamente",
+];
+
+static FILLER_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| QUERY_FILLER.iter().copied().collect());
+
+/// True when `folded` only frames a question (see [`QUERY_FILLER`]).
+pub fn is_query_filler(folded: &str) -> bool {
+    FILLER_SET.contains(folded)
+}

@@ -1,0 +1,190 @@
+//! Behaviour of `Engine::ask` on the example knowledge base.
+
+use sportello_core::{load, DeclineReason, Engine, Entry, KnowledgeBase, Reply};
+use std::sync::OnceLock;
+
+fn engine() -> &'static Engine {
+    static E: OnceLock<Engine> = OnceLock::new();
+    E.get_or_init(|| {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../knowledge-base/comune-di-esempio"
+        );
+        Engine::new(load::load_path(path).unwrap().kb).unwrap()
+    })
+}
+
+fn answer_id(q: &str) -> String {
+    match engine().ask(q) {
+        Reply::Answer { id, .. } => id,
+        other => panic!("{q}: expected an answer, got {other:?}"),
+    }
+}
+
+fn top_id(q: &str) -> String {
+    engine()
+        .search(q, 1)
+        .first()
+        .map(|c| c.id.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn answers_with_elisions_accents_and_apostrophes() {
+    assert_eq!(answer_id("quanto costa la carta d'identità"), "cie-costo");
+    assert_eq!(answer_id("quanto costa la carta d’identita"), "cie-costo");
+    assert_eq!(answer_id("QUANTO COSTA LA CARTA DI IDENTITÀ?"), "cie-costo");
+}
+
+#[test]
+fn corrects_typos_and_uses_synonyms() {
+    assert_eq!(top_id("quanto costa la carta d'identià"), "cie-costo");
+    assert_eq!(top_id("orari dell'isola ecologica"), "ecocentro");
+    assert_eq!(top_id("costo della cie"), "cie-costo");
+}
+
+#[test]
+fn answer_carries_safe_html_text_and_related() {
+    match engine().ask("ztl orari") {
+        Reply::Answer {
+            id,
+            answer_html,
+            answer_text,
+            related,
+            confidence,
+            why,
+            ..
+        } => {
+            assert_eq!(id, "ztl-orari");
+            assert!(answer_html.contains("<strong>"), "{answer_html}");
+            assert!(!answer_text.is_empty());
+            assert!(!related.is_empty());
+            assert!((0.0..=1.0).contains(&confidence));
+            assert!(why.words.iter().any(|w| w.matched_in.is_some()));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn declines_out_of_scope_with_contacts() {
+    for q in [
+        "come rinnovo il passaporto alla questura",
+        "asdfghjkl qwerty",
+        "chi ha vinto il campionato di calcio",
+    ] {
+        match engine().ask(q) {
+            Reply::Decline {
+                contacts, message, ..
+            } => {
+                assert!(contacts.phone.is_some() && contacts.email.is_some(), "{q}");
+                assert!(message.contains("non ho trovato"), "{message}");
+            }
+            other => panic!("{q}: expected a decline, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn empty_and_junk_input_is_declined_as_empty() {
+    for q in ["", "   ", "?!?!", "🙂🙂🙂", "\u{0}\u{7}\u{1b}[31m"] {
+        match engine().ask(q) {
+            Reply::Decline { reason, .. } => {
+                assert!(
+                    matches!(reason, DeclineReason::Empty | DeclineReason::NoMatch),
+                    "{q:?}"
+                )
+            }
+            other => panic!("{q:?}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn small_talk_and_disclosure() {
+    assert!(matches!(
+        engine().ask("buongiorno"),
+        Reply::SmallTalk {
+            intent: "greeting",
+            ..
+        }
+    ));
+    match engine().ask("sei un robot?") {
+        Reply::SmallTalk {
+            intent,
+            message,
+            contacts,
+        } => {
+            assert_eq!(intent, "bot_identity");
+            assert!(message.contains("assistente automatico"));
+            assert!(contacts.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(engine().ai_disclosure().contains("assistente automatico"));
+    // A greeting in front of a real question does not hide the question.
+    assert_eq!(
+        answer_id("buongiorno, quanto costa la carta d'identità?"),
+        "cie-costo"
+    );
+}
+
+#[test]
+fn clarify_offers_two_or_three_choices() {
+    // Two entries that fit the question equally well: the citizen chooses.
+    let entry = |id: &str, q: &str| Entry {
+        id: id.into(),
+        question: q.into(),
+        answer: "Risposta.".into(),
+        ..Entry::default()
+    };
+    let kb = KnowledgeBase::from_entries(vec![
+        entry(
+            "cie-adulti",
+            "Quanto costa la carta d'identità per gli adulti?",
+        ),
+        entry(
+            "cie-minori",
+            "Quanto costa la carta d'identità per i minori?",
+        ),
+        entry("tari", "Quando si paga la TARI?"),
+    ]);
+    let engine = Engine::new(kb).unwrap();
+    match engine.ask("quanto costa la carta d'identità") {
+        Reply::Clarify {
+            options, message, ..
+        } => {
+            assert!((2..=3).contains(&options.len()), "{options:?}");
+            let ids: Vec<_> = options.iter().map(|c| c.id.as_str()).collect();
+            assert!(
+                ids.contains(&"cie-adulti") && ids.contains(&"cie-minori"),
+                "{ids:?}"
+            );
+            assert!(message.starts_with("Forse cercavi"));
+        }
+        other => panic!("expected clarify, got {other:?}"),
+    }
+}
+
+#[test]
+fn enormous_question_is_handled() {
+    let q = "carta d'identità costo ".repeat(5000);
+    let r = engine().ask(&q);
+    assert!(matches!(r.kind(), "answer" | "clarify" | "decline"));
+}
+
+#[test]
+fn answer_entry_by_id() {
+    assert!(matches!(
+        engine().answer_entry("cie-costo"),
+        Some(Reply::Answer { .. })
+    ));
+    assert!(engine().answer_entry("non-esiste").is_none());
+}
+
+#[test]
+fn same_question_same_reply() {
+    let a = engine().ask("quando si paga la tari");
+    let b = engine().ask("quando si paga la tari");
+    assert_eq!(a, b);
+}
