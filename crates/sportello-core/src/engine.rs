@@ -52,6 +52,8 @@ pub struct MatchConfig {
     pub coverage_rerank: f32,
     /// Drop greetings, thanks and politeness ("vorrei sapere") from questions.
     pub drop_filler: bool,
+    /// Thresholds overriding the agency's (for measuring the trade-off).
+    pub thresholds: Option<Thresholds>,
 }
 
 impl Default for MatchConfig {
@@ -69,6 +71,7 @@ impl Default for MatchConfig {
             ngram_weight: 0.0,
             coverage_rerank: 1.0,
             drop_filler: true,
+            thresholds: None,
         }
     }
 }
@@ -99,6 +102,14 @@ impl MatchConfig {
             "ngram_weight" => self.ngram_weight = num()?,
             "coverage_rerank" => self.coverage_rerank = num()?,
             "drop_filler" => self.drop_filler = flag()?,
+            "answer_threshold" => {
+                let t = self.thresholds.get_or_insert_with(Thresholds::default);
+                t.answer = num()?;
+            }
+            "clarify_threshold" => {
+                let t = self.thresholds.get_or_insert_with(Thresholds::default);
+                t.clarify = num()?;
+            }
             "typos" => self.typos = flag()?,
             "phrase_boost" => self.phrase_boost = num()?,
             "answer_boost" => self.answer_boost = num()?,
@@ -128,6 +139,8 @@ impl MatchConfig {
         "ngram_weight",
         "coverage_rerank",
         "drop_filler",
+        "answer_threshold",
+        "clarify_threshold",
         "typos",
         "phrase_boost",
         "answer_boost",
@@ -269,7 +282,10 @@ impl Engine {
             known_stems.insert(analyzer.stem(w));
         }
         let vocab = Vocabulary::build(vocab_words.iter().map(String::as_str));
-        let thresholds = kb.agency.thresholds.unwrap_or_default();
+        let thresholds = config
+            .thresholds
+            .or(kb.agency.thresholds)
+            .unwrap_or_default();
         let smalltalk = SmallTalkPack::new(&kb.agency.name, &kb.smalltalk);
         Ok(Engine {
             kb,
