@@ -57,7 +57,7 @@ pub fn check(kb: &Path, json: bool) -> Result<ExitCode> {
             );
         } else {
             println!(
-                "{errors} errori e {warnings} avvisi ({} voci lette senza errori).",
+                "{errors} errori e {warnings} avvisi ({} voci caricate; quelle con errori gravi sono escluse).",
                 loaded.kb.entries.len()
             );
         }

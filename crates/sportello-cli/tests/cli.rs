@@ -327,17 +327,23 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-#[test]
-fn jsonl_export_import_export_is_lossless() {
-    let dir = TempDir::new("roundtrip-jsonl");
-    let first = dir.path().join("first.jsonl");
-    export(&example_kb(), "jsonl", &first);
+/// Exports the example KB as `format`, imports it into a folder and exports that again;
+/// returns both exports and the imported folder.
+fn round_trip(dir: &TempDir, format: &str) -> (Vec<u8>, Vec<u8>, PathBuf) {
+    let first = dir.path().join(format!("first.{format}"));
+    export(&example_kb(), format, &first);
     let folder = dir.path().join("imported");
     let o = import(&first, &folder, false);
     assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
-    let second = dir.path().join("second.jsonl");
-    export(&folder, "jsonl", &second);
-    let (a, b) = (read(&first), read(&second));
+    let second = dir.path().join(format!("second.{format}"));
+    export(&folder, format, &second);
+    (read(&first), read(&second), folder)
+}
+
+#[test]
+fn jsonl_export_import_export_is_lossless() {
+    let dir = TempDir::new("roundtrip-jsonl");
+    let (a, b, _) = round_trip(&dir, "jsonl");
     assert!(a.len() > 1000, "suspiciously small export");
     assert!(a == b, "JSONL changed through import/export");
 }
@@ -345,17 +351,8 @@ fn jsonl_export_import_export_is_lossless() {
 #[test]
 fn csv_export_import_export_is_lossless() {
     let dir = TempDir::new("roundtrip-csv");
-    let first = dir.path().join("first.csv");
-    export(&example_kb(), "csv", &first);
-    let folder = dir.path().join("imported");
-    let o = import(&first, &folder, false);
-    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
-    let second = dir.path().join("second.csv");
-    export(&folder, "csv", &second);
-    assert!(
-        read(&first) == read(&second),
-        "CSV changed through import/export"
-    );
+    let (a, b, folder) = round_trip(&dir, "csv");
+    assert!(a == b, "CSV changed through import/export");
     // Nothing is lost going through CSV: the JSONL of both folders is the same.
     let via_csv = dir.path().join("via-csv.jsonl");
     let direct = dir.path().join("direct.jsonl");

@@ -241,7 +241,7 @@ impl EntryBuilder<'_> {
                 self.line,
                 "question",
                 "manca la domanda «question» o è vuota".into(),
-                "aggiungi question = \"La domanda come la scriverebbe un cittadino?\"",
+                "aggiungi il campo question con la domanda, come la scriverebbe un cittadino",
             );
             ok = false;
         }
