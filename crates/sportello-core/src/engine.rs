@@ -172,7 +172,7 @@ struct QueryWord {
 struct Analysed {
     words: Vec<QueryWord>,
     /// (term text, weight), deduplicated.
-    terms: Vec<(String, f32, bool)>,
+    terms: Vec<(String, f32)>,
     /// (character n-gram, weight), deduplicated.
     grams: Vec<(String, f32)>,
 }
@@ -183,6 +183,8 @@ struct Scored {
     entry: u32,
     score: f32,
     best_phrasing: u32,
+    /// Coverage of the question, once computed (by the re-ranking).
+    coverage: Option<f32>,
 }
 
 /// The matching engine for one knowledge base. Immutable, `Send + Sync`: share it in an `Arc`.
@@ -409,9 +411,9 @@ impl Engine {
             if word_corrected {
                 weight *= self.config.corrected_weight;
             }
-            match out.terms.iter_mut().find(|(text, _, _)| *text == t.text) {
+            match out.terms.iter_mut().find(|(text, _)| *text == t.text) {
                 Some(existing) => existing.1 = existing.1.max(weight),
-                None => out.terms.push((t.text.clone(), weight, t.synonym)),
+                None => out.terms.push((t.text.clone(), weight)),
             }
         }
         out
@@ -420,7 +422,7 @@ impl Engine {
     fn score(&self, a: &Analysed) -> Vec<Scored> {
         let f = self.index.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (text, weight, _) in &a.terms {
+        for (text, weight) in &a.terms {
             if !self.term_ids.contains_key(text) {
                 continue;
             }
@@ -470,6 +472,7 @@ impl Engine {
                         entry: meta.entry,
                         score: 0.0,
                         best_phrasing: p,
+                        coverage: None,
                     });
                     if score > s.score {
                         s.score = score;
@@ -482,6 +485,7 @@ impl Engine {
                         entry: meta.entry,
                         score: 0.0,
                         best_phrasing: 0,
+                        coverage: None,
                     });
                 }
             }
@@ -500,7 +504,9 @@ impl Engine {
             let lambda = self.config.coverage_rerank;
             let head = ranked.len().min(RERANK_DEPTH);
             for s in &mut ranked[..head] {
-                s.score *= 1.0 - lambda + lambda * self.coverage(a, s.entry);
+                let coverage = self.coverage(a, s.entry);
+                s.coverage = Some(coverage);
+                s.score *= 1.0 - lambda + lambda * coverage;
             }
             ranked[..head].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         }
@@ -528,21 +534,31 @@ impl Engine {
         }
     }
 
-    fn candidates(&self, a: &Analysed, ranked: &[Scored], k: usize) -> Vec<Candidate> {
+    /// The entry's coverage, reusing the value computed by the re-ranking.
+    fn coverage_of(&self, a: &Analysed, s: &Scored) -> f32 {
+        s.coverage.unwrap_or_else(|| self.coverage(a, s.entry))
+    }
+
+    /// Relative gap between the best and the second entry: (best − second) / best.
+    fn margin(ranked: &[Scored]) -> f32 {
         let top = ranked.first().map_or(0.0, |s| s.score);
         let second = ranked.get(1).map_or(0.0, |s| s.score);
+        if top > 0.0 {
+            (top - second) / top
+        } else {
+            0.0
+        }
+    }
+
+    fn candidates(&self, a: &Analysed, ranked: &[Scored], k: usize) -> Vec<Candidate> {
         ranked
             .iter()
             .take(k)
             .enumerate()
             .map(|(i, s)| {
-                let margin = if i == 0 && top > 0.0 {
-                    (top - second) / top
-                } else {
-                    0.0
-                };
+                let margin = if i == 0 { Self::margin(ranked) } else { 0.0 };
                 let conf = confidence::confidence(Features {
-                    coverage: self.coverage(a, s.entry),
+                    coverage: self.coverage_of(a, s),
                     margin,
                 });
                 let e = &self.kb.entries[s.entry as usize];
@@ -685,19 +701,14 @@ impl Engine {
                 }
             })
             .collect();
-        let second = ranked.get(1).map_or(0.0, |s| s.score);
         let why = Explanation {
             best_phrasing: e
                 .phrasings()
                 .nth(top.best_phrasing as usize)
                 .unwrap_or(&e.question)
                 .to_string(),
-            coverage: self.coverage(a, top.entry),
-            margin: if top.score > 0.0 {
-                (top.score - second) / top.score
-            } else {
-                0.0
-            },
+            coverage: self.coverage_of(a, &top),
+            margin: Self::margin(ranked),
             words,
         };
         self.answer_reply(top.entry as usize, confidence, why)

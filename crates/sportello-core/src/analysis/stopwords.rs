@@ -298,8 +298,9 @@ pub const STOP_WORDS: &[&str] = &[
     "stando",
 ];
 
-static STOP_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-    std::sync::LazyLock::new(|| STOP_WORDS.iter().copied().collect());
+type WordSet = std::sync::LazyLock<std::collections::HashSet<&'static str>>;
+
+static STOP_SET: WordSet = WordSet::new(|| STOP_WORDS.iter().copied().collect());
 
 /// True when `folded` (lowercase, accent-folded) is a stop word.
 pub fn is_stop_word(folded: &str) -> bool {
@@ -365,8 +366,7 @@ pub const QUERY_FILLER: &[&str] = &[
     "praticamente",
 ];
 
-static FILLER_SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
-    std::sync::LazyLock::new(|| QUERY_FILLER.iter().copied().collect());
+static FILLER_SET: WordSet = WordSet::new(|| QUERY_FILLER.iter().copied().collect());
 
 /// True when `folded` only frames a question (see [`QUERY_FILLER`]).
 pub fn is_query_filler(folded: &str) -> bool {
