@@ -586,6 +586,45 @@ impl Engine {
         self.candidates(&a, &ranked, k)
     }
 
+    /// Up to `k` entries a citizen may be looking for while still typing `partial`, best first.
+    ///
+    /// An unfinished last word (no space after it) is also completed from the knowledge base's
+    /// vocabulary ("carta d'ide" → "identita"); only entries whose confidence reaches the
+    /// clarify threshold are suggested, so the list stays empty rather than noisy.
+    pub fn suggest(&self, partial: &str, k: usize) -> Vec<Candidate> {
+        const COMPLETIONS: usize = 3;
+        let partial = Self::truncated(partial);
+        if k == 0 || partial.trim().chars().count() < 3 {
+            return Vec::new();
+        }
+        let mut variants = vec![partial.to_string()];
+        if !partial.ends_with(char::is_whitespace) {
+            if let Some(last) = words(partial).last() {
+                for c in self.vocab.completions(&last.folded, COMPLETIONS) {
+                    if c != last.folded {
+                        variants.push(format!("{}{}", &partial[..last.from], c));
+                    }
+                }
+            }
+        }
+        let mut best: Vec<Candidate> = Vec::new();
+        for v in &variants {
+            for c in self.search(v, k) {
+                if c.confidence < self.thresholds.clarify {
+                    continue;
+                }
+                match best.iter_mut().find(|b| b.id == c.id) {
+                    Some(b) if b.confidence < c.confidence => *b = c,
+                    Some(_) => {}
+                    None => best.push(c),
+                }
+            }
+        }
+        best.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.id.cmp(&b.id)));
+        best.truncate(k);
+        best
+    }
+
     /// Answers a citizen's question.
     pub fn ask(&self, question: &str) -> Reply {
         self.ask_with_ranking(question, 3).0

@@ -10,6 +10,7 @@
 //!   typos), also registered as a tantivy tokenizer; [`index`]: the tantivy index in RAM.
 //! - [`Engine`]: `ask` (answer / "Forse cercavi…" / decline / small talk) and `search`;
 //!   [`confidence`]: calibration and decision; [`smalltalk`]; [`render`]: Markdown to safe HTML.
+//! - [`bundle`]: one JSON document per agency, for the web widget.
 //! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.
 //!
 //! The engine does no I/O (file loading is behind the default `fs` feature) and uses no
@@ -31,6 +32,7 @@
 //! ```
 
 pub mod analysis;
+pub mod bundle;
 pub mod confidence;
 pub mod diag;
 pub mod engine;

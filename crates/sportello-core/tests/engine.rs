@@ -188,3 +188,31 @@ fn same_question_same_reply() {
     let b = engine().ask("quando si paga la tari");
     assert_eq!(a, b);
 }
+
+#[test]
+fn suggests_while_typing_and_completes_the_last_word() {
+    let ids =
+        |q: &str| -> Vec<String> { engine().suggest(q, 5).into_iter().map(|c| c.id).collect() };
+    // The unfinished "identi" is completed from the vocabulary.
+    assert!(ids("costo carta d'identi").contains(&"cie-costo".to_string()));
+    // Too short or meaningless: nothing rather than noise.
+    assert!(ids("ca").is_empty());
+    assert!(ids("xqzw vbnm").is_empty());
+    let s = engine().suggest("costo carta d'identi", 2);
+    assert!(s.len() <= 2);
+    assert!(s.windows(2).all(|w| w[0].confidence >= w[1].confidence));
+}
+
+#[test]
+fn bundle_round_trip_answers_the_same() {
+    let text = sportello_core::bundle::to_json(engine().kb());
+    let again = Engine::new(sportello_core::bundle::from_json(&text).unwrap()).unwrap();
+    for q in [
+        "quanto costa la carta d'identità",
+        "orari ztl",
+        "ciao",
+        "passaporto",
+    ] {
+        assert_eq!(again.ask(q), engine().ask(q), "{q}");
+    }
+}

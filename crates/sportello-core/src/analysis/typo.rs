@@ -100,6 +100,26 @@ impl Vocabulary {
         self.counts.contains_key(folded)
     }
 
+    /// Up to `n` known words (of four letters or more) starting with `prefix`, most frequent
+    /// first; used to complete the word a citizen is still typing.
+    pub fn completions(&self, prefix: &str, n: usize) -> Vec<&str> {
+        if prefix.is_empty() || n == 0 {
+            return Vec::new();
+        }
+        let start = self.words.partition_point(|w| w.as_str() < prefix);
+        let mut found: Vec<&str> = self.words[start..]
+            .iter()
+            .take_while(|w| w.starts_with(prefix))
+            .map(String::as_str)
+            .collect();
+        found.sort_by(|a, b| {
+            let (ca, cb) = (self.counts.get(*a), self.counts.get(*b));
+            cb.cmp(&ca).then(a.cmp(b))
+        });
+        found.truncate(n);
+        found
+    }
+
     /// Number of distinct words.
     pub fn len(&self) -> usize {
         self.counts.len()
@@ -147,6 +167,19 @@ impl Vocabulary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn completions_by_frequency() {
+        let v = Vocabulary::build(["residenza", "residenza", "residente", "resto", "carta"]);
+        assert_eq!(v.completions("resid", 5), vec!["residenza", "residente"]);
+        assert_eq!(v.completions("resid", 1), vec!["residenza"]);
+        assert_eq!(
+            v.completions("res", 5),
+            vec!["residenza", "residente", "resto"]
+        );
+        assert!(v.completions("zzz", 5).is_empty());
+        assert!(v.completions("", 5).is_empty());
+    }
 
     #[test]
     fn distance() {

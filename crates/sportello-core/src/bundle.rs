@@ -1,0 +1,105 @@
+//! The knowledge-base bundle: one JSON document with everything an engine needs for one
+//! agency (agency metadata, entries, small-talk overrides), written by `sportello build` and
+//! downloaded by the web widget, which builds its index from it.
+
+use crate::kb::{Agency, Entry, KnowledgeBase};
+use crate::smalltalk::SmallTalkOverride;
+use serde::{Deserialize, Serialize};
+
+/// The bundle format version this library writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// A bundle as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bundle {
+    /// Format version, [`FORMAT`].
+    pub format: u32,
+    pub agency: Agency,
+    pub entries: Vec<Entry>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub smalltalk: Vec<SmallTalkOverride>,
+}
+
+/// A bundle that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error(
+        "bundle della base di conoscenza non valido ({0}): ricostruiscilo con `sportello build`"
+    )]
+    Json(String),
+    #[error("bundle in formato {found}, ma questa versione legge il formato {FORMAT}: ricostruiscilo con `sportello build`")]
+    Version { found: u32 },
+}
+
+/// Serialises a knowledge base as a bundle (compact JSON).
+pub fn to_json(kb: &KnowledgeBase) -> String {
+    let bundle = Bundle {
+        format: FORMAT,
+        agency: kb.agency.clone(),
+        entries: kb.entries.clone(),
+        smalltalk: kb.smalltalk.clone(),
+    };
+    serde_json::to_string(&bundle).expect("a bundle of strings always serialises")
+}
+
+/// Reads a bundle back into a knowledge base.
+pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
+    #[derive(Deserialize)]
+    struct Version {
+        format: u32,
+    }
+    let v: Version = serde_json::from_str(text).map_err(|e| BundleError::Json(e.to_string()))?;
+    if v.format != FORMAT {
+        return Err(BundleError::Version { found: v.format });
+    }
+    let b: Bundle = serde_json::from_str(text).map_err(|e| BundleError::Json(e.to_string()))?;
+    Ok(KnowledgeBase {
+        agency: b.agency,
+        entries: b.entries,
+        smalltalk: b.smalltalk,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kb() -> KnowledgeBase {
+        let mut kb = KnowledgeBase::from_entries(vec![Entry {
+            id: "cie".into(),
+            question: "Quanto costa la carta d'identità?".into(),
+            alternatives: vec!["costo cie".into()],
+            answer: "Costa **22,21 euro**.".into(),
+            tags: vec!["anagrafe".into()],
+            ..Entry::default()
+        }]);
+        kb.agency.name = "Comune di Prova".into();
+        kb.agency.synonyms = vec![vec!["cie".into(), "carta d'identità".into()]];
+        kb.smalltalk = vec![SmallTalkOverride {
+            intent: "greeting".into(),
+            reply: "Salve!".into(),
+            patterns: vec![],
+        }];
+        kb
+    }
+
+    #[test]
+    fn round_trip_keeps_everything() {
+        let kb = kb();
+        assert_eq!(from_json(&to_json(&kb)).unwrap(), kb);
+    }
+
+    #[test]
+    fn rejects_other_versions_and_garbage() {
+        let text = to_json(&kb()).replacen("\"format\":1", "\"format\":99", 1);
+        assert!(matches!(
+            from_json(&text),
+            Err(BundleError::Version { found: 99 })
+        ));
+        assert!(matches!(from_json("{"), Err(BundleError::Json(_))));
+        assert!(matches!(
+            from_json("{\"format\":1}"),
+            Err(BundleError::Json(_))
+        ));
+    }
+}
