@@ -11,23 +11,31 @@ use crate::kb::Thresholds;
 /// Default thresholds, chosen on the dev sets (see docs/quality.md).
 pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds {
     answer: 0.55,
-    clarify: 0.37,
+    clarify: 0.36,
 };
 
 /// Credit for a question word found only in an entry's answer text.
 pub const ANSWER_ONLY_CREDIT: f32 = 0.5;
 
 /// The quantities the confidence is computed from.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Features {
+    /// Share of the question found in the entry.
     pub coverage: f32,
+    /// Relative gap to the runner-up (0 for candidates after the first).
     pub margin: f32,
+    /// Share of the entry's best-covered phrasing found in the question.
+    pub recall: f32,
+    /// Share of the question's content words that the knowledge base never uses.
+    pub unknown: f32,
 }
 
-/// Confidence (0–1) from coverage and margin.
+/// Confidence (0–1): coverage and recall (the two directions of the overlap between the
+/// question and the entry), weighted geometrically, times a margin factor.
 pub fn confidence(f: Features) -> f32 {
     let margin = (f.margin / 0.25).clamp(0.0, 1.0);
-    (f.coverage * (0.7 + 0.3 * margin)).clamp(0.0, 1.0)
+    let overlap = f.coverage.clamp(0.0, 1.0).powf(0.7) * f.recall.clamp(0.0, 1.0).powf(0.3);
+    (overlap * (0.7 + 0.3 * margin)).clamp(0.0, 1.0)
 }
 
 /// The decision for the best candidate.
@@ -62,21 +70,44 @@ mod tests {
         let low = confidence(Features {
             coverage: 0.3,
             margin: 0.5,
+            recall: 1.0,
+            ..Features::default()
         });
         let high = confidence(Features {
             coverage: 0.9,
             margin: 0.5,
+            recall: 1.0,
+            ..Features::default()
         });
         assert!(high > low);
         let close = confidence(Features {
             coverage: 0.9,
             margin: 0.0,
+            recall: 1.0,
+            ..Features::default()
         });
         assert!(high > close);
         assert!((0.0..=1.0).contains(&confidence(Features {
             coverage: 2.0,
-            margin: 9.0
+            margin: 9.0,
+            recall: 1.0,
+            ..Features::default()
         })));
+    }
+
+    #[test]
+    fn recall_lowers_confidence_when_the_entry_asks_more_than_the_question() {
+        let f = |recall| {
+            confidence(Features {
+                coverage: 0.8,
+                margin: 0.3,
+                recall,
+                ..Features::default()
+            })
+        };
+        assert!(f(1.0) > f(0.4));
+        assert!(f(0.4) > f(0.0));
+        assert_eq!(f(0.0), 0.0);
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct MatchConfig {
     pub ngram_weight: f32,
     /// Share of the score that depends on coverage when re-ranking the best entries (0–1).
     pub coverage_rerank: f32,
+    /// Share of the score that depends on the entry-side recall (how much of the best
+    /// phrasing the question asks) when re-ranking (0–1).
+    pub recall_rerank: f32,
     /// Drop greetings, thanks and politeness ("vorrei sapere") from questions.
     pub drop_filler: bool,
     /// Thresholds overriding the agency's (for measuring the trade-off).
@@ -70,6 +73,7 @@ impl Default for MatchConfig {
             unknown_word_weight: 1.0,
             ngram_weight: 0.0,
             coverage_rerank: 1.0,
+            recall_rerank: 0.1,
             drop_filler: true,
             thresholds: None,
         }
@@ -101,6 +105,7 @@ impl MatchConfig {
             "unknown_word_weight" => self.unknown_word_weight = num()?,
             "ngram_weight" => self.ngram_weight = num()?,
             "coverage_rerank" => self.coverage_rerank = num()?,
+            "recall_rerank" => self.recall_rerank = num()?,
             "drop_filler" => self.drop_filler = flag()?,
             "answer_threshold" => {
                 let t = self.thresholds.get_or_insert_with(Thresholds::default);
@@ -138,6 +143,7 @@ impl MatchConfig {
         "unknown_word_weight",
         "ngram_weight",
         "coverage_rerank",
+        "recall_rerank",
         "drop_filler",
         "answer_threshold",
         "clarify_threshold",
@@ -164,6 +170,14 @@ struct QueryWord {
     corrected: Option<String>,
     /// Ids of the terms (own stem and covering synonyms) in the engine's term table.
     terms: Vec<Option<u32>>,
+    idf: f32,
+}
+
+/// A content word of a phrasing: its terms (stem and synonym tokens) and its idf.
+#[derive(Debug, Clone)]
+struct PhrasingWord {
+    terms: Vec<u32>,
+    stem: Option<u32>,
     idf: f32,
 }
 
@@ -201,6 +215,9 @@ pub struct Engine {
     /// Per entry: sorted term ids of phrasings and tags; of the answer.
     question_terms: Vec<Vec<u32>>,
     answer_terms: Vec<Vec<u32>>,
+    /// Per entry, per phrasing: its content words as (term ids, idf), for the share of the
+    /// phrasing a question covers.
+    phrasing_words: Vec<Vec<Vec<PhrasingWord>>>,
     config: MatchConfig,
     thresholds: Thresholds,
     smalltalk: SmallTalkPack,
@@ -236,7 +253,36 @@ impl Engine {
         let mut answer_terms = Vec::with_capacity(kb.entries.len());
         let mut vocab_words: Vec<String> = Vec::new();
         let mut known_stems = HashSet::new();
+        let mut phrasing_words = Vec::with_capacity(kb.entries.len());
         for e in &kb.entries {
+            let mut per_phrasing = Vec::new();
+            for text in e.phrasings() {
+                let ws = words(text);
+                let terms = analyzer.analyze_words(&ws);
+                let mut list: Vec<PhrasingWord> = Vec::new();
+                for w in ws.iter().filter(|w| !w.stop && !analyzer.drops(w)) {
+                    let mut ids: Vec<u32> = terms
+                        .iter()
+                        .filter(|t| !t.bigram && t.from <= w.from && t.to >= w.to)
+                        .map(|t| intern(&mut term_ids, &t.text))
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let stem = terms
+                        .iter()
+                        .find(|t| !t.synonym && !t.bigram && t.from == w.from)
+                        .map(|t| intern(&mut term_ids, &t.text));
+                    if !ids.is_empty() && !list.iter().any(|p| p.terms == ids) {
+                        list.push(PhrasingWord {
+                            terms: ids,
+                            stem,
+                            idf: 0.0,
+                        });
+                    }
+                }
+                per_phrasing.push(list);
+            }
+            phrasing_words.push(per_phrasing);
             let mut q = Vec::new();
             let side_texts = e
                 .phrasings()
@@ -280,6 +326,11 @@ impl Engine {
                 entry_df[t as usize] += 1;
             }
         }
+        let n = kb.entries.len() as f32;
+        for p in phrasing_words.iter_mut().flatten().flatten() {
+            let df = p.stem.map_or(1, |t| entry_df[t as usize].max(1)) as f32;
+            p.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        }
         for w in &vocab_words {
             known_stems.insert(analyzer.stem(w));
         }
@@ -299,6 +350,7 @@ impl Engine {
             entry_df,
             question_terms,
             answer_terms,
+            phrasing_words,
             config,
             thresholds,
             smalltalk,
@@ -507,6 +559,10 @@ impl Engine {
                 let coverage = self.coverage(a, s.entry);
                 s.coverage = Some(coverage);
                 s.score *= 1.0 - lambda + lambda * coverage;
+                if self.config.recall_rerank > 0.0 {
+                    let mu = self.config.recall_rerank;
+                    s.score *= 1.0 - mu + mu * self.phrasing_recall(a, s.entry);
+                }
             }
             ranked[..head].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
         }
@@ -534,9 +590,71 @@ impl Engine {
         }
     }
 
+    /// Share of the entry's best-covered phrasing (idf-weighted content words) that the
+    /// question contains: high when the citizen asked for everything the phrasing asks,
+    /// whatever else the message says.
+    fn phrasing_recall(&self, a: &Analysed, entry: u32) -> f32 {
+        let mut asked: Vec<u32> = a
+            .words
+            .iter()
+            .flat_map(|w| w.terms.iter().flatten())
+            .copied()
+            .collect();
+        asked.sort_unstable();
+        asked.dedup();
+        let mut best = 0.0f32;
+        for words in &self.phrasing_words[entry as usize] {
+            let (mut total, mut got) = (0.0f32, 0.0f32);
+            for w in words {
+                total += w.idf;
+                if w.terms.iter().any(|t| asked.binary_search(t).is_ok()) {
+                    got += w.idf;
+                }
+            }
+            if total > 0.0 {
+                best = best.max(got / total);
+            }
+        }
+        best
+    }
+
     /// The entry's coverage, reusing the value computed by the re-ranking.
     fn coverage_of(&self, a: &Analysed, s: &Scored) -> f32 {
         s.coverage.unwrap_or_else(|| self.coverage(a, s.entry))
+    }
+
+    fn feature_row(&self, a: &Analysed, s: &Scored, margin: f32) -> Features {
+        let unknown = a
+            .words
+            .iter()
+            .filter(|w| w.terms.iter().all(Option::is_none))
+            .count();
+        Features {
+            coverage: self.coverage_of(a, s),
+            margin,
+            recall: self.phrasing_recall(a, s.entry),
+            unknown: unknown as f32 / a.words.len().max(1) as f32,
+        }
+    }
+
+    /// The best `k` entries with the quantities their confidence is computed from, for
+    /// calibration tools.
+    pub fn features(&self, question: &str, k: usize) -> Vec<(String, Features)> {
+        let a = self.analyse(Self::truncated(question));
+        let ranked = self.score(&a);
+        let margin = Self::margin(&ranked);
+        ranked
+            .iter()
+            .take(k)
+            .enumerate()
+            .map(|(i, s)| {
+                let m = if i == 0 { margin } else { 0.0 };
+                (
+                    self.kb.entries[s.entry as usize].id.clone(),
+                    self.feature_row(&a, s, m),
+                )
+            })
+            .collect()
     }
 
     /// Relative gap between the best and the second entry: (best − second) / best.
@@ -557,10 +675,7 @@ impl Engine {
             .enumerate()
             .map(|(i, s)| {
                 let margin = if i == 0 { Self::margin(ranked) } else { 0.0 };
-                let conf = confidence::confidence(Features {
-                    coverage: self.coverage_of(a, s),
-                    margin,
-                });
+                let conf = confidence::confidence(self.feature_row(a, s, margin));
                 let e = &self.kb.entries[s.entry as usize];
                 Candidate {
                     id: e.id.clone(),

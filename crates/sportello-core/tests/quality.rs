@@ -26,12 +26,12 @@ fn example_kb_dev_sets_keep_their_quality() {
     qs.extend(queries(&dir.join("out-of-scope.jsonl")));
     let m = eval::evaluate(&engine, &qs).metrics;
     assert!(m.n >= 200 && m.n_out_of_scope >= 100, "{m:?}");
-    // Recorded: top1 0.817, mrr10 0.890, recall5 0.978, decline 0.923, false decline 0.296.
+    // Recorded: top1 0.822, mrr10 0.892, recall5 0.978, decline 0.908, false decline 0.235.
     assert!(m.top1 >= 0.80, "{m:?}");
     assert!(m.mrr10 >= 0.87, "{m:?}");
     assert!(m.recall5 >= 0.96, "{m:?}");
     assert!(m.decline_rate.unwrap() >= 0.90, "{m:?}");
-    assert!(m.false_decline_rate <= 0.32, "{m:?}");
+    assert!(m.false_decline_rate <= 0.26, "{m:?}");
 }
 
 #[test]
@@ -50,10 +50,10 @@ fn qa4faq_beats_the_published_systems_and_the_baseline() {
     let engine = Engine::new(kb.kb).unwrap();
     let m = eval::evaluate(&engine, &qs).metrics;
     assert_eq!(m.n, 1132);
-    // Recorded: top1 0.489, c@1 0.521, mrr10 0.615 (EVALITA 2016 best: c@1 0.444, MRR 0.542).
-    assert!(m.top1 >= 0.48, "{m:?}");
+    // Recorded: top1 0.496, c@1 0.523, mrr10 0.617 (EVALITA 2016 best: c@1 0.444, MRR 0.542).
+    assert!(m.top1 >= 0.485, "{m:?}");
     assert!(m.c_at_1 >= 0.50, "{m:?}");
-    assert!(m.mrr10 >= 0.60, "{m:?}");
+    assert!(m.mrr10 >= 0.605, "{m:?}");
     assert!(
         m.top1 > base.top1 && m.mrr10 > base.mrr10 && m.c_at_1 > base.c_at_1,
         "{m:?} vs {base:?}"
