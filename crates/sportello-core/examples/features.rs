@@ -16,7 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let rows = engine.features(&q.query, 2);
             let (top, f) = rows.first().cloned().unwrap_or_default();
             let second = rows.get(1).map(|r| r.1).unwrap_or_default();
-            let correct = q.relevant_ids.iter().any(|r| *r == top);
+            let correct = q.relevant_ids.contains(&top);
             println!(
                 "{}",
                 serde_json::json!({
