@@ -26,6 +26,7 @@ pub enum RawValue {
     Str(String),
     List(Vec<RawValue>),
     /// A TOML date (or date-time) literal, as text.
+    #[cfg_attr(not(feature = "formats"), allow(dead_code))]
     Date(String),
     Null,
     /// Any other type, named for the message (`numero`, `tabella`…).

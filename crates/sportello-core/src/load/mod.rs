@@ -3,14 +3,18 @@
 //! The parsers work on bytes and never touch the file system, so they run in WASM too;
 //! [`load_path`] (feature `fs`) reads a folder or file and runs them.
 
+#[cfg(feature = "formats")]
 mod csv;
 mod fields;
 mod jsonl;
+#[cfg(feature = "formats")]
 mod native;
 
+#[cfg(feature = "formats")]
 pub use self::csv::{parse_csv, to_csv};
 pub use fields::is_valid_date;
 pub use jsonl::{parse_jsonl, to_jsonl};
+#[cfg(feature = "formats")]
 pub use native::{parse_agency, parse_entry_file, parse_smalltalk, to_agency_file, to_entry_file};
 
 use crate::diag::Diagnostic;
