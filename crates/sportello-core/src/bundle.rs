@@ -1,8 +1,11 @@
 //! The knowledge-base bundle: one JSON document with everything an engine needs for one
 //! agency (agency metadata, entries, small-talk overrides), written by `sportello build` and
-//! downloaded by the web widget, which builds its index from it.
+//! downloaded by the web widget, which builds its index from it. Answers travel already
+//! rendered (safe HTML and chat text), so the browser never parses Markdown.
 
+use crate::engine::{Engine, EngineError, MatchConfig};
 use crate::kb::{Agency, Entry, KnowledgeBase};
+use crate::render::Rendered;
 use crate::smalltalk::SmallTalkOverride;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +21,9 @@ pub struct Bundle {
     pub entries: Vec<Entry>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub smalltalk: Vec<SmallTalkOverride>,
+    /// Each entry's answer, rendered, in the order of `entries`.
+    #[serde(default)]
+    pub rendered: Vec<Rendered>,
 }
 
 /// A bundle that cannot be read.
@@ -27,23 +33,47 @@ pub enum BundleError {
         "bundle della base di conoscenza non valido ({0}): ricostruiscilo con `sportello build`"
     )]
     Json(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
     #[error("bundle in formato {found}, ma questa versione legge il formato {FORMAT}: ricostruiscilo con `sportello build`")]
     Version { found: u32 },
 }
 
-/// Serialises a knowledge base as a bundle (compact JSON).
+/// Serialises a knowledge base as a bundle (compact JSON), rendering every answer.
+#[cfg(feature = "markdown")]
 pub fn to_json(kb: &KnowledgeBase) -> String {
     let bundle = Bundle {
         format: FORMAT,
         agency: kb.agency.clone(),
         entries: kb.entries.clone(),
         smalltalk: kb.smalltalk.clone(),
+        rendered: kb.entries.iter().map(crate::render::render_entry).collect(),
     };
     serde_json::to_string(&bundle).expect("a bundle of strings always serialises")
 }
 
 /// Reads a bundle back into a knowledge base.
 pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
+    read(text).map(|b| KnowledgeBase {
+        agency: b.agency,
+        entries: b.entries,
+        smalltalk: b.smalltalk,
+    })
+}
+
+/// Builds the engine of a bundle, with the answers it carries already rendered.
+pub fn engine(text: &str) -> Result<Engine, BundleError> {
+    let b = read(text)?;
+    let rendered = b.rendered;
+    let kb = KnowledgeBase {
+        agency: b.agency,
+        entries: b.entries,
+        smalltalk: b.smalltalk,
+    };
+    Ok(Engine::with_rendered(kb, MatchConfig::default(), rendered)?)
+}
+
+fn read(text: &str) -> Result<Bundle, BundleError> {
     #[derive(Deserialize)]
     struct Version {
         format: u32,
@@ -52,15 +82,10 @@ pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
     if v.format != FORMAT {
         return Err(BundleError::Version { found: v.format });
     }
-    let b: Bundle = serde_json::from_str(text).map_err(|e| BundleError::Json(e.to_string()))?;
-    Ok(KnowledgeBase {
-        agency: b.agency,
-        entries: b.entries,
-        smalltalk: b.smalltalk,
-    })
+    serde_json::from_str(text).map_err(|e| BundleError::Json(e.to_string()))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "markdown"))]
 mod tests {
     use super::*;
 
@@ -100,6 +125,30 @@ mod tests {
         assert!(matches!(
             from_json("{\"format\":1}"),
             Err(BundleError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn engine_uses_the_rendered_answers_and_checks_their_count() {
+        let text = to_json(&kb());
+        let e = engine(&text).unwrap();
+        match e.ask("quanto costa la carta d'identità") {
+            crate::Reply::Answer { answer_html, .. } => {
+                assert!(
+                    answer_html.contains("<strong>22,21 euro</strong>"),
+                    "{answer_html}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["rendered"] = serde_json::json!([]);
+        assert!(matches!(
+            engine(&v.to_string()),
+            Err(BundleError::Engine(EngineError::Rendered {
+                expected: 1,
+                found: 0
+            }))
         ));
     }
 }

@@ -11,6 +11,7 @@ use crate::analysis::{words, AnalysisOptions, Analyzer};
 use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
 use crate::index::{self, AllScores, DocKind, KbIndex};
 use crate::kb::{KnowledgeBase, Thresholds};
+use crate::render::Rendered;
 use crate::reply::{Candidate, DeclineReason, Explanation, MatchedWord, Reply};
 use crate::smalltalk::SmallTalkPack;
 use std::collections::{HashMap, HashSet};
@@ -161,6 +162,8 @@ impl MatchConfig {
 pub enum EngineError {
     #[error(transparent)]
     Index(#[from] index::IndexError),
+    #[error("risposte già pronte per {found} voci, ma la base di conoscenza ne ha {expected}: ricostruisci il bundle con `sportello build`")]
+    Rendered { expected: usize, found: usize },
 }
 
 /// A question word after correction, with its terms.
@@ -218,6 +221,8 @@ pub struct Engine {
     /// Per entry, per phrasing: its content words as (term ids, idf), for the share of the
     /// phrasing a question covers.
     phrasing_words: Vec<Vec<Vec<PhrasingWord>>>,
+    /// Per entry: the answer as safe HTML and as chat text.
+    rendered: Vec<Rendered>,
     config: MatchConfig,
     thresholds: Thresholds,
     smalltalk: SmallTalkPack,
@@ -240,12 +245,31 @@ fn intern(ids: &mut HashMap<String, u32>, term: &str) -> u32 {
 
 impl Engine {
     /// Builds the engine with the default configuration.
+    #[cfg(feature = "markdown")]
     pub fn new(kb: KnowledgeBase) -> Result<Engine, EngineError> {
         Engine::with_config(kb, MatchConfig::default())
     }
 
-    /// Builds the engine with an explicit configuration.
+    /// Builds the engine with an explicit configuration (answers rendered from Markdown).
+    #[cfg(feature = "markdown")]
     pub fn with_config(kb: KnowledgeBase, config: MatchConfig) -> Result<Engine, EngineError> {
+        let rendered = kb.entries.iter().map(crate::render::render_entry).collect();
+        Engine::with_rendered(kb, config, rendered)
+    }
+
+    /// Builds the engine with answers already rendered, one per entry in order (as read from a
+    /// bundle).
+    pub fn with_rendered(
+        kb: KnowledgeBase,
+        config: MatchConfig,
+        rendered: Vec<Rendered>,
+    ) -> Result<Engine, EngineError> {
+        if rendered.len() != kb.entries.len() {
+            return Err(EngineError::Rendered {
+                expected: kb.entries.len(),
+                found: rendered.len(),
+            });
+        }
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
         let index = index::build(&kb, analyzer.clone(), config.ngram_weight > 0.0)?;
         let mut term_ids = HashMap::new();
@@ -351,6 +375,7 @@ impl Engine {
             question_terms,
             answer_terms,
             phrasing_words,
+            rendered,
             config,
             thresholds,
             smalltalk,
@@ -883,11 +908,8 @@ impl Engine {
             id: e.id.clone(),
             question: e.question.clone(),
             answer: e.answer.clone(),
-            answer_html: crate::render::markdown_to_html(&e.answer),
-            answer_text: e
-                .short_answer
-                .clone()
-                .unwrap_or_else(|| crate::render::markdown_to_text(&e.answer)),
+            answer_html: self.rendered[i].html.clone(),
+            answer_text: self.rendered[i].text.clone(),
             source: e.source.clone(),
             confidence,
             related,

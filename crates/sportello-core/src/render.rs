@@ -3,8 +3,32 @@
 //! Safety does not rely on a sanitizer pass: raw HTML in the Markdown is never emitted (it is
 //! shown as text), links keep only `http`, `https`, `mailto`, `tel` and relative targets, and
 //! images become their alt text (no third-party requests from an answer).
+//!
+//! The Markdown renderer is behind the default `markdown` feature. The wasm build leaves it
+//! out: its bundles carry every answer already rendered by `sportello build` ([`Rendered`]).
 
+#[cfg(feature = "markdown")]
 use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
+use serde::{Deserialize, Serialize};
+
+/// An entry's answer, rendered once: safe HTML and plain text for chats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Rendered {
+    pub html: String,
+    pub text: String,
+}
+
+/// Renders an entry's answer; the plain text is the editor's short answer when there is one.
+#[cfg(feature = "markdown")]
+pub fn render_entry(entry: &crate::kb::Entry) -> Rendered {
+    Rendered {
+        html: markdown_to_html(&entry.answer),
+        text: entry
+            .short_answer
+            .clone()
+            .unwrap_or_else(|| markdown_to_text(&entry.answer)),
+    }
+}
 
 /// True for link targets that cannot run script: http(s), mailto, tel, or relative.
 pub fn is_safe_url(url: &str) -> bool {
@@ -25,6 +49,7 @@ pub fn is_safe_url(url: &str) -> bool {
     }
 }
 
+#[cfg(feature = "markdown")]
 fn safe_events(markdown: &str) -> Vec<Event<'_>> {
     let parser = Parser::new_ext(
         markdown,
@@ -73,6 +98,7 @@ fn safe_events(markdown: &str) -> Vec<Event<'_>> {
     out
 }
 
+#[cfg(feature = "markdown")]
 /// Renders Markdown to HTML that is safe to insert into a page.
 pub fn markdown_to_html(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
@@ -84,6 +110,7 @@ pub fn markdown_to_html(markdown: &str) -> String {
     )
 }
 
+#[cfg(feature = "markdown")]
 /// Renders Markdown to plain text for chat apps: paragraphs separated by blank lines,
 /// list items with "• ", links as "text (url)".
 pub fn markdown_to_text(markdown: &str) -> String {
@@ -117,7 +144,7 @@ pub fn markdown_to_text(markdown: &str) -> String {
     text
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "markdown"))]
 mod tests {
     use super::*;
 
