@@ -355,8 +355,11 @@ impl Engine {
             let df = p.stem.map_or(1, |t| entry_df[t as usize].max(1)) as f32;
             p.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
+        let mut seen = HashSet::new();
         for w in &vocab_words {
-            known_stems.insert(analyzer.stem(w));
+            if seen.insert(w.as_str()) {
+                known_stems.insert(analyzer.stem(w));
+            }
         }
         let vocab = Vocabulary::build(vocab_words.iter().map(String::as_str));
         let thresholds = config
