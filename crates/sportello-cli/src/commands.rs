@@ -258,3 +258,37 @@ pub fn export(kb: &Path, format: FlatFormat, out: Option<&Path>) -> Result<ExitC
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Writes the web widget's bundle for one agency. A knowledge base with errors is refused, so
+/// that a broken file never reaches the website.
+pub fn build(kb: &Path, out: &Path) -> Result<ExitCode> {
+    let loaded = load(kb)?;
+    let errors: Vec<&Diagnostic> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        for d in &errors {
+            eprintln!("{d}");
+        }
+        bail!(
+            "{} errori nella base di conoscenza: correggili (sportello check {}) e ripeti la build",
+            errors.len(),
+            kb.display()
+        );
+    }
+    let started = std::time::Instant::now();
+    // Building the engine here proves the bundle loads, with the same code as the browser.
+    Engine::new(loaded.kb.clone())?;
+    let build_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let text = sportello_core::bundle::to_json(&loaded.kb);
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("{}: impossibile creare la cartella", out.display()))?;
+    let path = out.join("bundle.json");
+    std::fs::write(&path, &text)
+        .with_context(|| format!("{}: impossibile scrivere", path.display()))?;
+    println!(
+        "{}: {} voci, {} KB (indice costruito in {build_ms:.1} ms su questa macchina)",
+        path.display(),
+        loaded.kb.entries.len(),
+        text.len().div_ceil(1024)
+    );
+    Ok(ExitCode::SUCCESS)
+}

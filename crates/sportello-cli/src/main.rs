@@ -2,10 +2,11 @@
 //!
 //! `check` validates a knowledge base, `ask` tries questions (one, or interactively), `eval`
 //! measures answer quality on a question set, `import` and `export` convert between the
-//! native folder, JSONL and CSV.
+//! native folder, JSONL and CSV, `build` writes the website widget's bundle.
 
 mod commands;
 mod print;
+mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -95,6 +96,36 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Prepara il bundle per il widget del sito (un file bundle.json nella cartella indicata).
+    Build {
+        kb: PathBuf,
+        /// Cartella di destinazione (creata se non esiste).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Avvia il server dei bot (API JSON, Telegram, WhatsApp, Messenger) per gli enti della configurazione.
+    Serve {
+        /// File di configurazione TOML (enti, basi di conoscenza, canali).
+        #[arg(long)]
+        config: PathBuf,
+        /// Indirizzo e porta (sostituisce server.listen), es. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Mostra ai redattori le domande più frequenti rimaste senza risposta (database delle segnalazioni).
+    Report {
+        /// Il database SQLite delle segnalazioni (feedback.database nella configurazione).
+        db: PathBuf,
+        /// Solo questo ente.
+        #[arg(long)]
+        agency: Option<String>,
+        /// Quanti gruppi mostrare.
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+        /// Risultato in JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -128,6 +159,14 @@ fn main() -> ExitCode {
             force,
         } => commands::import(&source, &dest, force),
         Command::Export { kb, format, out } => commands::export(&kb, format, out.as_deref()),
+        Command::Build { kb, out } => commands::build(&kb, &out),
+        Command::Serve { config, listen } => serve::serve(&config, listen),
+        Command::Report {
+            db,
+            agency,
+            limit,
+            json,
+        } => serve::report(&db, agency.as_deref(), limit, json),
     };
     match result {
         Ok(code) => code,

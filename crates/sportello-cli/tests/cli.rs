@@ -477,3 +477,40 @@ fn eval_json_with_baseline_adds_the_baseline_metrics() {
     check_metrics(&v["baseline"]);
     assert_eq!(v["baseline"]["n"], v["n"]);
 }
+
+#[test]
+fn build_writes_a_bundle_that_holds_the_whole_kb() {
+    let dir = TempDir::new("build");
+    let out = dir.path().join("bundle");
+    let o = sportello([
+        "build".as_ref(),
+        example_kb().as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(o.status.success(), "{}", describe(&o));
+    let text = std::fs::read_to_string(out.join("bundle.json")).expect("bundle.json written");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("bundle is JSON");
+    assert_eq!(v["format"], 1);
+    assert_eq!(v["agency"]["id"], "comune-di-esempio");
+    let entries = v["entries"].as_array().expect("entries");
+    assert!(entries.len() >= 70, "{}", entries.len());
+    assert!(entries.iter().any(|e| e["id"] == "cie-costo"));
+}
+
+#[test]
+fn build_refuses_a_kb_with_errors() {
+    let dir = TempDir::new("build-bad");
+    let kb = dir.write("kb.jsonl", "{\"id\":\"a\",\"question\":\"Domanda?\"}\n");
+    let out = dir.path().join("bundle");
+    let o = sportello([
+        "build".as_ref(),
+        kb.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert!(!o.status.success(), "{}", describe(&o));
+    assert!(!out.join("bundle.json").exists());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("kb.jsonl:1"), "{err}");
+}

@@ -1,0 +1,421 @@
+//! The TOML configuration of `sportello serve`: agencies, their knowledge bases and channels,
+//! limits, feedback storage. Secrets are never in the file: it names the environment variables
+//! that hold them, and [`Config::resolve`] reads them.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The Graph API base URL used when the configured environment variable is unset.
+pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com/v21.0";
+/// The Telegram Bot API base URL used when none is configured.
+pub const DEFAULT_TELEGRAM_API_BASE_URL: &str = "https://api.telegram.org";
+
+/// A configuration problem, with what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("impossibile leggere la configurazione {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configurazione {path} non valida: {source}")]
+    Parse {
+        path: PathBuf,
+        source: Box<toml::de::Error>,
+    },
+    #[error("la configurazione non elenca nessun ente: aggiungere almeno una sezione [[agency]]")]
+    NoAgency,
+    #[error("l'ente \"{0}\" compare due volte nella configurazione: ogni id deve essere unico")]
+    DuplicateAgency(String),
+    #[error("id d'ente \"{0}\" non valido: usare solo lettere minuscole, cifre e trattini")]
+    BadAgencyId(String),
+    #[error("ente \"{agency}\": il canale {channel} è attivo ma manca la sezione [agency.{section}] con i nomi delle variabili d'ambiente")]
+    MissingSection {
+        agency: String,
+        channel: &'static str,
+        section: &'static str,
+    },
+    #[error("ente \"{agency}\", canale {channel}: la variabile d'ambiente {var} non è impostata (o è vuota); impostarla prima di avviare il server")]
+    MissingEnv {
+        agency: String,
+        channel: &'static str,
+        var: String,
+    },
+    #[error("URL di base non valido per {what}: \"{url}\" (deve iniziare con http:// o https://)")]
+    BadUrl { what: &'static str, url: String },
+}
+
+/// A channel an agency can be reached on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Api,
+    Telegram,
+    Whatsapp,
+    Messenger,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Api => "api",
+            Channel::Telegram => "telegram",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Messenger => "messenger",
+        }
+    }
+}
+
+/// The file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    pub server: ServerSection,
+    #[serde(default)]
+    pub limits: LimitsSection,
+    #[serde(default)]
+    pub feedback: FeedbackSection,
+    #[serde(default, rename = "agency")]
+    pub agencies: Vec<AgencySection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address to listen on (overridden by `--listen`).
+    pub listen: String,
+    /// Name of the environment variable holding the Graph API base URL.
+    pub graph_base_url_env: String,
+    /// Telegram Bot API base URL (for the continuation of answers longer than one message).
+    pub telegram_api_base_url: String,
+    /// Seconds between checks of the KB folders for changes (0: only SIGHUP reloads).
+    pub reload_poll_seconds: u64,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            listen: "127.0.0.1:8080".into(),
+            graph_base_url_env: "SPORTELLO_GRAPH_BASE_URL".into(),
+            telegram_api_base_url: DEFAULT_TELEGRAM_API_BASE_URL.into(),
+            reload_poll_seconds: 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// Largest accepted request body.
+    pub body_bytes: usize,
+    /// Whole-request timeout.
+    pub request_timeout_ms: u64,
+    /// Messages per minute allowed to one chat-app user (0: no limit).
+    pub user_per_minute: u32,
+    /// Messages one chat-app user may send in a burst.
+    pub user_burst: u32,
+    /// Requests per minute allowed to one JSON API client, identified by the `X-Sportello-Client`
+    /// header (0: no limit; requests without the header are not limited).
+    pub api_client_per_minute: u32,
+    /// How long a delivery id is remembered to drop repeated deliveries.
+    pub dedup_seconds: u64,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            body_bytes: 64 * 1024,
+            request_timeout_ms: 10_000,
+            user_per_minute: 20,
+            user_burst: 8,
+            api_client_per_minute: 0,
+            dedup_seconds: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackSection {
+    /// SQLite file for unanswered / clarified / thumbs-down questions (relative to the config
+    /// file); empty: not stored.
+    pub database: String,
+    /// Days a stored question is kept.
+    pub retention_days: u32,
+}
+
+impl Default for FeedbackSection {
+    fn default() -> Self {
+        FeedbackSection {
+            database: String::new(),
+            retention_days: 90,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgencySection {
+    pub id: String,
+    /// Knowledge base: native folder, .jsonl or .csv (relative to the config file).
+    pub kb: PathBuf,
+    pub channels: Vec<Channel>,
+    #[serde(default)]
+    pub telegram: Option<TelegramSection>,
+    #[serde(default)]
+    pub meta: Option<MetaSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramSection {
+    /// Variable holding the webhook secret (`secret_token` of `setWebhook`).
+    pub secret_env: String,
+    /// Optional variable holding the bot token, used only to send the rest of long answers.
+    #[serde(default)]
+    pub bot_token_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaSection {
+    pub app_secret_env: String,
+    pub verify_token_env: String,
+    pub access_token_env: String,
+}
+
+/// Telegram secrets of one agency.
+#[derive(Clone)]
+pub struct TelegramSecrets {
+    pub secret: String,
+    pub bot_token: Option<String>,
+}
+
+/// Meta (WhatsApp / Messenger) secrets of one agency.
+#[derive(Clone)]
+pub struct MetaSecrets {
+    pub app_secret: String,
+    pub verify_token: String,
+    pub access_token: String,
+}
+
+// Secrets never appear in Debug output.
+impl std::fmt::Debug for TelegramSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TelegramSecrets(..)")
+    }
+}
+impl std::fmt::Debug for MetaSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetaSecrets(..)")
+    }
+}
+
+/// One agency, ready to serve.
+#[derive(Debug, Clone)]
+pub struct AgencyConfig {
+    pub id: String,
+    pub kb: PathBuf,
+    pub channels: Vec<Channel>,
+    pub telegram: Option<TelegramSecrets>,
+    pub meta: Option<MetaSecrets>,
+}
+
+impl AgencyConfig {
+    pub fn has(&self, channel: Channel) -> bool {
+        self.channels.contains(&channel)
+    }
+}
+
+/// The resolved configuration: paths absolute, secrets read.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub graph_base_url: String,
+    pub telegram_api_base_url: String,
+    pub reload_poll: Option<Duration>,
+    pub limits: LimitsSection,
+    pub feedback_db: Option<PathBuf>,
+    pub retention_days: u32,
+    pub agencies: Vec<AgencyConfig>,
+}
+
+impl Config {
+    /// Reads the file and resolves it with the process environment.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: FileConfig = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::resolve(file, base, |name| std::env::var(name).ok())
+    }
+
+    /// Resolves a parsed file: relative paths against `base`, secrets through `env`.
+    pub fn resolve(
+        file: FileConfig,
+        base: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        if file.agencies.is_empty() {
+            return Err(ConfigError::NoAgency);
+        }
+        let listen = file
+            .server
+            .listen
+            .parse()
+            .map_err(|_| ConfigError::BadUrl {
+                what: "server.listen (indirizzo:porta)",
+                url: file.server.listen.clone(),
+            })?;
+        let graph_base_url = env(&file.server.graph_base_url_env)
+            .unwrap_or_else(|| DEFAULT_GRAPH_BASE_URL.to_string());
+        check_url("Graph API", &graph_base_url)?;
+        check_url("Telegram Bot API", &file.server.telegram_api_base_url)?;
+        let mut agencies: Vec<AgencyConfig> = Vec::new();
+        for a in file.agencies {
+            if a.id.is_empty()
+                || !a
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(ConfigError::BadAgencyId(a.id));
+            }
+            if agencies.iter().any(|x| x.id == a.id) {
+                return Err(ConfigError::DuplicateAgency(a.id));
+            }
+            let need = |channel: Channel, var: &str| {
+                env(var).ok_or_else(|| ConfigError::MissingEnv {
+                    agency: a.id.clone(),
+                    channel: channel.as_str(),
+                    var: var.to_string(),
+                })
+            };
+            let telegram = if a.channels.contains(&Channel::Telegram) {
+                let t = a.telegram.as_ref().ok_or(ConfigError::MissingSection {
+                    agency: a.id.clone(),
+                    channel: "telegram",
+                    section: "telegram",
+                })?;
+                Some(TelegramSecrets {
+                    secret: need(Channel::Telegram, &t.secret_env)?,
+                    bot_token: t.bot_token_env.as_deref().and_then(env),
+                })
+            } else {
+                None
+            };
+            let meta_channel = [Channel::Whatsapp, Channel::Messenger]
+                .into_iter()
+                .find(|c| a.channels.contains(c));
+            let meta = if let Some(channel) = meta_channel {
+                let m = a.meta.as_ref().ok_or(ConfigError::MissingSection {
+                    agency: a.id.clone(),
+                    channel: channel.as_str(),
+                    section: "meta",
+                })?;
+                Some(MetaSecrets {
+                    app_secret: need(channel, &m.app_secret_env)?,
+                    verify_token: need(channel, &m.verify_token_env)?,
+                    access_token: need(channel, &m.access_token_env)?,
+                })
+            } else {
+                None
+            };
+            agencies.push(AgencyConfig {
+                kb: base.join(&a.kb),
+                id: a.id,
+                channels: a.channels,
+                telegram,
+                meta,
+            });
+        }
+        Ok(Config {
+            listen,
+            graph_base_url: graph_base_url.trim_end_matches('/').to_string(),
+            telegram_api_base_url: file
+                .server
+                .telegram_api_base_url
+                .trim_end_matches('/')
+                .to_string(),
+            reload_poll: (file.server.reload_poll_seconds > 0)
+                .then(|| Duration::from_secs(file.server.reload_poll_seconds)),
+            limits: file.limits,
+            feedback_db: (!file.feedback.database.is_empty())
+                .then(|| base.join(&file.feedback.database)),
+            retention_days: file.feedback.retention_days,
+            agencies,
+        })
+    }
+}
+
+fn check_url(what: &'static str, url: &str) -> Result<(), ConfigError> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(ConfigError::BadUrl {
+            what,
+            url: url.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = r#"
+[[agency]]
+id = "ente"
+kb = "kb"
+channels = ["api", "telegram", "whatsapp"]
+[agency.telegram]
+secret_env = "T"
+[agency.meta]
+app_secret_env = "A"
+verify_token_env = "V"
+access_token_env = "X"
+"#;
+
+    fn env(name: &str) -> Option<String> {
+        ["T", "A", "V", "X"]
+            .contains(&name)
+            .then(|| format!("value-{name}"))
+    }
+
+    #[test]
+    fn resolves_secrets_and_paths() {
+        let file: FileConfig = toml::from_str(TEXT).unwrap();
+        let c = Config::resolve(file, Path::new("/etc/sportello"), env).unwrap();
+        assert_eq!(c.agencies[0].kb, PathBuf::from("/etc/sportello/kb"));
+        assert_eq!(c.agencies[0].telegram.as_ref().unwrap().secret, "value-T");
+        assert_eq!(c.graph_base_url, DEFAULT_GRAPH_BASE_URL);
+        assert!(
+            !format!("{c:?}").contains("value-"),
+            "secrets leak in Debug"
+        );
+    }
+
+    #[test]
+    fn missing_secret_names_the_variable() {
+        let file: FileConfig = toml::from_str(TEXT).unwrap();
+        let err = Config::resolve(file, Path::new("."), |n| {
+            ["T", "A", "X"].contains(&n).then(|| "x".to_string())
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("V"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        assert!(toml::from_str::<FileConfig>("[server]\nlisten_on = 'x'").is_err());
+    }
+}

@@ -1,0 +1,372 @@
+//! The editors' feedback loop: questions Sportello did not answer, answered with "Forse
+//! cercavi…", or that got a thumbs-down, stored (redacted) so editors can add phrasings or
+//! entries. Storage is behind [`FeedbackStore`]; [`SqliteStore`] is the embedded one.
+//! [`FeedbackSink`] takes events off the request path and writes them in batches on a thread.
+
+use crate::redact::redact;
+use rusqlite::{params, Connection};
+use serde::Serialize;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error("database delle segnalazioni {path}: {source} (controllare percorso e permessi)")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("database delle segnalazioni: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Why a question is worth an editor's look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    /// Declined: no answer.
+    Unanswered,
+    /// Answered with "Forse cercavi…".
+    Clarified,
+    /// The citizen gave the answer a thumbs-down.
+    ThumbsDown,
+}
+
+impl FeedbackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackKind::Unanswered => "unanswered",
+            FeedbackKind::Clarified => "clarified",
+            FeedbackKind::ThumbsDown => "thumbs_down",
+        }
+    }
+}
+
+/// One stored event. Build it with [`FeedbackEvent::new`], which redacts the question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedbackEvent {
+    pub agency: String,
+    pub channel: &'static str,
+    pub kind: FeedbackKind,
+    /// The question with personal data replaced by placeholders.
+    pub question: String,
+    /// Words that identify the question for grouping (stemmed, sorted, no stop words).
+    pub group_key: String,
+    /// Entries offered (clarify), closest (decline) or rated (thumbs-down), best first.
+    pub entry_ids: Vec<String>,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// Longest question stored, in characters.
+const MAX_QUESTION_CHARS: usize = 500;
+
+impl FeedbackEvent {
+    pub fn new(
+        agency: &str,
+        channel: &'static str,
+        kind: FeedbackKind,
+        raw_question: &str,
+        entry_ids: Vec<String>,
+    ) -> FeedbackEvent {
+        let cut: String = raw_question.chars().take(MAX_QUESTION_CHARS).collect();
+        let question = redact(cut.trim());
+        let mut key = group_key(&question);
+        if key.is_empty() {
+            // A vote without the question (chat buttons): group by the rated entry.
+            if let Some(id) = entry_ids.first() {
+                key = format!("voce:{id}");
+            }
+        }
+        FeedbackEvent {
+            agency: agency.to_string(),
+            channel,
+            kind,
+            group_key: key,
+            question,
+            entry_ids,
+            at: now_unix(),
+        }
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Questions differing only in case, accents, stop words, word order or inflection share a key.
+pub fn group_key(question: &str) -> String {
+    let mut stems: Vec<String> = sportello_core::analysis::words(question)
+        .into_iter()
+        .filter(|w| !w.stop)
+        .map(|w| sportello_core::analysis::light_stem(&w.folded).to_string())
+        .collect();
+    stems.sort();
+    stems.dedup();
+    stems.join(" ")
+}
+
+/// A group of similar stored questions, for the editors' report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportRow {
+    pub agency: String,
+    pub group_key: String,
+    /// The most recent wording in the group.
+    pub example: String,
+    pub count: u64,
+    pub unanswered: u64,
+    pub clarified: u64,
+    pub thumbs_down: u64,
+    /// The entry most often offered or rated in the group, if any.
+    pub top_entry: Option<String>,
+    /// Unix seconds of the last occurrence.
+    pub last_at: i64,
+}
+
+/// Where feedback events live.
+pub trait FeedbackStore: Send + Sync {
+    fn record(&self, events: &[FeedbackEvent]) -> Result<(), FeedbackError>;
+    /// Deletes events older than `unix_seconds`; returns how many.
+    fn purge_before(&self, unix_seconds: i64) -> Result<usize, FeedbackError>;
+    /// The most frequent groups, optionally for one agency.
+    fn report(&self, agency: Option<&str>, limit: usize) -> Result<Vec<ReportRow>, FeedbackError>;
+}
+
+/// The embedded SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, FeedbackError> {
+        let conn = Connection::open(path).map_err(|source| FeedbackError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> Result<SqliteStore, FeedbackError> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore, FeedbackError> {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS feedback (
+                 id INTEGER PRIMARY KEY,
+                 at INTEGER NOT NULL,
+                 agency TEXT NOT NULL,
+                 channel TEXT NOT NULL,
+                 kind TEXT NOT NULL,
+                 question TEXT NOT NULL,
+                 group_key TEXT NOT NULL,
+                 entry_ids TEXT NOT NULL
+             );
+             CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
+             CREATE INDEX IF NOT EXISTS feedback_group ON feedback(agency, group_key);",
+        )?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+}
+
+impl FeedbackStore for SqliteStore {
+    fn record(&self, events: &[FeedbackEvent]) -> Result<(), FeedbackError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO feedback (at, agency, channel, kind, question, group_key, entry_ids)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for e in events {
+                stmt.execute(params![
+                    e.at,
+                    e.agency,
+                    e.channel,
+                    e.kind.as_str(),
+                    e.question,
+                    e.group_key,
+                    e.entry_ids.join(" "),
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn purge_before(&self, unix_seconds: i64) -> Result<usize, FeedbackError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(conn.execute("DELETE FROM feedback WHERE at < ?1", params![unix_seconds])?)
+    }
+
+    fn report(&self, agency: Option<&str>, limit: usize) -> Result<Vec<ReportRow>, FeedbackError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare(
+            "SELECT agency, group_key, COUNT(*) AS n,
+                    SUM(kind = 'unanswered'), SUM(kind = 'clarified'), SUM(kind = 'thumbs_down'),
+                    MAX(at),
+                    (SELECT question FROM feedback f2 WHERE f2.agency = f.agency
+                        AND f2.group_key = f.group_key ORDER BY at DESC, id DESC LIMIT 1),
+                    (SELECT entry_ids FROM feedback f3 WHERE f3.agency = f.agency
+                        AND f3.group_key = f.group_key AND entry_ids != ''
+                        GROUP BY entry_ids ORDER BY COUNT(*) DESC LIMIT 1)
+             FROM feedback f
+             WHERE ?1 IS NULL OR agency = ?1
+             GROUP BY agency, group_key
+             ORDER BY n DESC, MAX(at) DESC
+             LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![agency, limit as i64], |r| {
+            let ids: Option<String> = r.get(8)?;
+            Ok(ReportRow {
+                agency: r.get(0)?,
+                group_key: r.get(1)?,
+                count: r.get::<_, i64>(2)? as u64,
+                unanswered: r.get::<_, i64>(3)? as u64,
+                clarified: r.get::<_, i64>(4)? as u64,
+                thumbs_down: r.get::<_, i64>(5)? as u64,
+                last_at: r.get(6)?,
+                example: r.get(7)?,
+                top_entry: ids.and_then(|s| s.split(' ').next().map(str::to_string)),
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+}
+
+/// Takes events off the request path: a bounded queue drained by one writer thread that
+/// stores them in batches and applies the retention. When the queue is full, events are
+/// dropped (and counted) rather than slowing replies down.
+pub struct FeedbackSink {
+    tx: Mutex<Option<SyncSender<FeedbackEvent>>>,
+    worker: Mutex<Option<std::thread::JoinHandle<()>>>,
+    dropped: std::sync::atomic::AtomicU64,
+}
+
+impl FeedbackSink {
+    /// A sink writing to `store`, deleting events older than `retention_days` (0: keep all).
+    pub fn new(store: Arc<dyn FeedbackStore>, retention_days: u32) -> FeedbackSink {
+        let (tx, rx) = sync_channel(10_000);
+        let worker = std::thread::Builder::new()
+            .name("sportello-feedback".into())
+            .spawn(move || writer(rx, store, retention_days))
+            .expect("spawning the feedback writer thread");
+        FeedbackSink {
+            tx: Mutex::new(Some(tx)),
+            worker: Mutex::new(Some(worker)),
+            dropped: Default::default(),
+        }
+    }
+
+    /// A sink that stores nothing.
+    pub fn disabled() -> FeedbackSink {
+        FeedbackSink {
+            tx: Mutex::new(None),
+            worker: Mutex::new(None),
+            dropped: Default::default(),
+        }
+    }
+
+    pub fn submit(&self, event: FeedbackEvent) {
+        let guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = guard.as_ref() {
+            if let Err(TrySendError::Full(_)) = tx.try_send(event) {
+                self.dropped
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Events dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stops accepting events and waits until the queued ones are written.
+    pub fn close(&self) {
+        self.tx.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(w) = self.worker.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = w.join();
+        }
+    }
+}
+
+impl Drop for FeedbackSink {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+fn writer(rx: Receiver<FeedbackEvent>, store: Arc<dyn FeedbackStore>, retention_days: u32) {
+    let purge = |store: &dyn FeedbackStore| {
+        if retention_days > 0 {
+            let cutoff = now_unix() - i64::from(retention_days) * 86_400;
+            match store.purge_before(cutoff) {
+                Ok(n) if n > 0 => tracing::info!(deleted = n, "feedback retention applied"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "feedback retention failed"),
+            }
+        }
+    };
+    purge(&*store);
+    let mut last_purge = Instant::now();
+    loop {
+        let first = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        if let Some(first) = first {
+            let mut batch = vec![first];
+            while batch.len() < 512 {
+                match rx.try_recv() {
+                    Ok(e) => batch.push(e),
+                    Err(_) => break,
+                }
+            }
+            if let Err(e) = store.record(&batch) {
+                tracing::warn!(error = %e, events = batch.len(), "feedback not stored");
+            }
+        }
+        if last_purge.elapsed() > Duration::from_secs(3600) {
+            purge(&*store);
+            last_purge = Instant::now();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_redacted_and_groups() {
+        let store = SqliteStore::in_memory().unwrap();
+        let ev = |q: &str, kind| FeedbackEvent::new("ente", "api", kind, q, vec!["a".into()]);
+        store
+            .record(&[
+                ev("Orari della piscina comunale?", FeedbackKind::Unanswered),
+                ev("piscina comunale orari", FeedbackKind::Unanswered),
+                ev("il mio cf è RSSMRA85T10A562S", FeedbackKind::Clarified),
+            ])
+            .unwrap();
+        let rows = store.report(None, 10).unwrap();
+        assert_eq!(rows[0].count, 2, "{rows:?}");
+        assert_eq!(rows[0].unanswered, 2);
+        assert_eq!(rows[0].top_entry.as_deref(), Some("a"));
+        assert!(rows.iter().all(|r| !r.example.contains("RSSMRA85T10A562S")));
+        assert_eq!(store.purge_before(i64::MAX).unwrap(), 3);
+        assert!(store.report(Some("ente"), 10).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,100 @@
+//! The OpenAPI 3.1 description of the JSON API, served at `GET /openapi.json`.
+
+use serde_json::{json, Value};
+
+pub fn document() -> Value {
+    let agency = json!({
+        "name": "agency", "in": "path", "required": true,
+        "schema": {"type": "string"}, "description": "Id dell'ente nella configurazione"
+    });
+    let client = json!({
+        "name": "X-Sportello-Client", "in": "header", "required": false,
+        "schema": {"type": "string"},
+        "description": "Identificativo del client, per il limite di richieste (se configurato)"
+    });
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Sportello API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Risposte ai cittadini dalle FAQ dell'ente. Ogni risposta è `answer`, `clarify` (\"Forse cercavi…\"), `decline` (con i contatti dell'ufficio) o `small_talk`."
+        },
+        "paths": {
+            "/v1/agencies/{agency}/ask": {
+                "post": {
+                    "summary": "Fa una domanda",
+                    "parameters": [agency, client],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["question"],
+                        "properties": {"question": {"type": "string", "description": "La domanda del cittadino (oltre 1.000 caratteri viene tagliata)"}}
+                    }}}},
+                    "responses": {
+                        "200": {"description": "La risposta", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
+                        "400": {"description": "JSON non valido", "content": {"application/json": {"schema": error}}},
+                        "404": {"description": "Ente inesistente o API non attiva", "content": {"application/json": {"schema": error}}},
+                        "413": {"description": "Corpo troppo grande"},
+                        "429": {"description": "Troppe richieste dallo stesso client", "content": {"application/json": {"schema": error}}}
+                    }
+                }
+            },
+            "/v1/agencies/{agency}/feedback": {
+                "post": {
+                    "summary": "Valuta una risposta (👍 / 👎); i 👎 vanno ai redattori",
+                    "parameters": [agency, client],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["entry_id", "helpful"],
+                        "properties": {
+                            "entry_id": {"type": "string"},
+                            "helpful": {"type": "boolean"},
+                            "question": {"type": "string", "description": "La domanda (salvata senza dati personali)"}
+                        }
+                    }}}},
+                    "responses": {
+                        "200": {"description": "Registrata"},
+                        "400": {"description": "JSON non valido", "content": {"application/json": {"schema": error}}},
+                        "404": {"description": "Ente inesistente", "content": {"application/json": {"schema": error}}},
+                        "422": {"description": "Voce inesistente", "content": {"application/json": {"schema": error}}}
+                    }
+                }
+            },
+            "/healthz": {"get": {"summary": "Stato del servizio", "responses": {"200": {"description": "In servizio"}}}},
+            "/metrics": {"get": {"summary": "Metriche Prometheus", "responses": {"200": {"description": "Formato testo Prometheus"}}}}
+        },
+        "components": {"schemas": {
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+            "Contacts": {"type": "object", "properties": {
+                "office": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
+                "hours": {"type": "string"}, "url": {"type": "string"}, "address": {"type": "string"}
+            }},
+            "Candidate": {"type": "object", "properties": {
+                "id": {"type": "string"}, "question": {"type": "string"},
+                "score": {"type": "number"}, "confidence": {"type": "number"}
+            }},
+            "Reply": {
+                "type": "object",
+                "required": ["kind", "agency", "ids", "confidence"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["answer", "clarify", "decline", "small_talk"]},
+                    "agency": {"type": "string"},
+                    "ids": {"type": "array", "items": {"type": "string"}, "description": "Voci proposte, la migliore per prima"},
+                    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                    "id": {"type": "string", "description": "answer"},
+                    "question": {"type": "string", "description": "answer"},
+                    "answer": {"type": "string", "description": "answer: Markdown"},
+                    "answer_html": {"type": "string", "description": "answer: HTML sicuro"},
+                    "answer_text": {"type": "string", "description": "answer: testo breve per chat"},
+                    "source": {"type": "string"},
+                    "related": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "string"}]}},
+                    "why": {"type": "object", "description": "answer: perché è stata scelta (per i redattori)"},
+                    "message": {"type": "string", "description": "clarify, decline, small_talk"},
+                    "options": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}, "description": "clarify"},
+                    "reason": {"type": "string", "enum": ["empty", "no_match", "low_confidence"], "description": "decline"},
+                    "contacts": {"$ref": "#/components/schemas/Contacts"},
+                    "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}, "description": "decline: per i redattori, mai da mostrare come risposta"},
+                    "intent": {"type": "string", "description": "small_talk"}
+                }
+            }
+        }}
+    })
+}

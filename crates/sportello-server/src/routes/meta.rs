@@ -1,0 +1,446 @@
+//! WhatsApp Cloud API and Messenger webhooks: `GET|POST /v1/agencies/{agency}/whatsapp` and
+//! `.../messenger`.
+//!
+//! `GET` answers Meta's verification handshake. `POST` verifies `X-Hub-Signature-256` over
+//! the raw body before parsing (401 otherwise), acknowledges with 200 at once, and sends the
+//! replies through the Graph API in the background. Status callbacks, deliveries, reads and
+//! echoes are acknowledged and ignored; repeated deliveries (same `wamid` / `mid`) are
+//! answered once.
+
+use super::{after_reply, agency_for, record_vote};
+use crate::chat::{self, plain, split_text, text, truncate, Choice};
+use crate::config::Channel;
+use crate::signature::{meta_signature_valid, secret_matches};
+use crate::state::{AgencyState, AppState};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use sportello_core::Reply;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+const SIGNATURE_HEADER: &str = "x-hub-signature-256";
+/// WhatsApp text messages take up to 4096 characters; interactive bodies up to 1024.
+const WA_TEXT: usize = 4000;
+const WA_INTERACTIVE_BODY: usize = 1024;
+/// Messenger text messages take up to 2000 characters.
+const MSG_TEXT: usize = 2000;
+
+/// `GET`: the verification handshake (`hub.mode=subscribe`, `hub.verify_token`, `hub.challenge`).
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let a = match meta_agency(&state, &agency) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Some(secrets) = a.config.meta.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mode_ok = q.get("hub.mode").map(String::as_str) == Some("subscribe");
+    let token = q.get("hub.verify_token").map(String::as_str).unwrap_or("");
+    match q.get("hub.challenge") {
+        Some(challenge)
+            if mode_ok && secret_matches(token.as_bytes(), secrets.verify_token.as_bytes()) =>
+        {
+            tracing::info!(agency = a.config.id.as_str(), "Meta webhook verified");
+            challenge.clone().into_response()
+        }
+        _ => StatusCode::FORBIDDEN.into_response(),
+    }
+}
+
+/// The agency if it has WhatsApp or Messenger (which one is checked by the POST handlers).
+#[allow(clippy::result_large_err)]
+fn meta_agency(state: &AppState, agency: &str) -> Result<Arc<AgencyState>, Response> {
+    agency_for(state, agency, Channel::Whatsapp)
+        .or_else(|_| agency_for(state, agency, Channel::Messenger))
+}
+
+/// Signature check shared by both channels: 401 unless the body is signed with the app secret.
+#[allow(clippy::result_large_err)]
+fn authenticate(
+    state: &AppState,
+    agency: &str,
+    channel: Channel,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Arc<AgencyState>, Response> {
+    let a = agency_for(state, agency, channel)?;
+    let secret = a
+        .config
+        .meta
+        .as_ref()
+        .map(|m| m.app_secret.as_str())
+        .unwrap_or("");
+    let header = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
+    if secret.is_empty() || !meta_signature_valid(header, body, secret) {
+        state.metrics.add(
+            "sportello_auth_failures_total",
+            format!("channel=\"{}\"", channel.as_str()),
+        );
+        tracing::warn!(agency, channel = channel.as_str(), "bad webhook signature");
+        return Err(StatusCode::UNAUTHORIZED.into_response());
+    }
+    Ok(a)
+}
+
+/// What a citizen sent: text, or a button payload.
+enum Incoming {
+    Text(String),
+    Payload(String),
+    Unsupported,
+}
+
+/// One event worth answering.
+struct Event {
+    /// Delivery id (`wamid` / `mid`), for dedup.
+    id: String,
+    /// Who to answer (WhatsApp `from`, Messenger PSID); never logged.
+    user: String,
+    /// WhatsApp: the business phone number id to send from.
+    phone_number_id: Option<String>,
+    incoming: Incoming,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    cur.as_str()
+}
+
+fn array_at<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map(|a| a.iter())
+        .into_iter()
+        .flatten()
+}
+
+fn whatsapp_events(payload: &Value) -> Vec<Event> {
+    let mut out = Vec::new();
+    for entry in array_at(payload, "entry") {
+        for change in array_at(entry, "changes") {
+            let Some(value) = change.get("value") else {
+                continue;
+            };
+            let phone_number_id = str_at(value, &["metadata", "phone_number_id"]).map(String::from);
+            // `statuses` (sent / delivered / read) are ignored: only `messages` are answered.
+            for m in array_at(value, "messages") {
+                let (Some(id), Some(from)) = (str_at(m, &["id"]), str_at(m, &["from"])) else {
+                    continue;
+                };
+                let incoming = match str_at(m, &["type"]).unwrap_or("") {
+                    "text" => match str_at(m, &["text", "body"]) {
+                        Some(t) => Incoming::Text(t.to_string()),
+                        None => Incoming::Unsupported,
+                    },
+                    "interactive" => str_at(m, &["interactive", "button_reply", "id"])
+                        .or_else(|| str_at(m, &["interactive", "list_reply", "id"]))
+                        .map(|p| Incoming::Payload(p.to_string()))
+                        .unwrap_or(Incoming::Unsupported),
+                    "button" => str_at(m, &["button", "payload"])
+                        .map(|p| Incoming::Payload(p.to_string()))
+                        .unwrap_or(Incoming::Unsupported),
+                    _ => Incoming::Unsupported,
+                };
+                out.push(Event {
+                    id: id.to_string(),
+                    user: from.to_string(),
+                    phone_number_id: phone_number_id.clone(),
+                    incoming,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn messenger_events(payload: &Value) -> Vec<Event> {
+    let mut out = Vec::new();
+    for entry in array_at(payload, "entry") {
+        for ev in array_at(entry, "messaging") {
+            let Some(user) = str_at(ev, &["sender", "id"]) else {
+                continue;
+            };
+            let (mid, incoming) = if let Some(m) = ev.get("message") {
+                if m.get("is_echo").and_then(Value::as_bool) == Some(true) {
+                    continue; // our own messages coming back
+                }
+                let incoming = if let Some(p) = str_at(m, &["quick_reply", "payload"]) {
+                    Incoming::Payload(p.to_string())
+                } else if let Some(t) = str_at(m, &["text"]) {
+                    Incoming::Text(t.to_string())
+                } else {
+                    Incoming::Unsupported
+                };
+                (str_at(m, &["mid"]), incoming)
+            } else if let Some(p) = ev.get("postback") {
+                (
+                    str_at(p, &["mid"]),
+                    Incoming::Payload(str_at(p, &["payload"]).unwrap_or("").to_string()),
+                )
+            } else {
+                continue; // delivery, read, reaction…
+            };
+            let id = match mid {
+                Some(mid) => mid.to_string(),
+                None => format!(
+                    "{user}:{}",
+                    ev.get("timestamp")
+                        .map(Value::to_string)
+                        .unwrap_or_default()
+                ),
+            };
+            out.push(Event {
+                id,
+                user: user.to_string(),
+                phone_number_id: None,
+                incoming,
+            });
+        }
+    }
+    out
+}
+
+pub async fn whatsapp(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(state, agency, Channel::Whatsapp, headers, body)
+}
+
+pub async fn messenger(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(state, agency, Channel::Messenger, headers, body)
+}
+
+fn receive(
+    state: Arc<AppState>,
+    agency: String,
+    channel: Channel,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let a = match authenticate(&state, &agency, channel, &headers, &body) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    // Authenticated: 200 from here on, whatever the payload holds.
+    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+        tracing::warn!(
+            agency,
+            channel = channel.as_str(),
+            "unreadable payload ignored"
+        );
+        return StatusCode::OK.into_response();
+    };
+    let events = match channel {
+        Channel::Whatsapp => whatsapp_events(&payload),
+        _ => messenger_events(&payload),
+    };
+    let ch = channel.as_str();
+    let mut todo = Vec::new();
+    for ev in events {
+        if !state
+            .dedup
+            .first_time(&format!("{}:{ch}:{}", a.config.id, ev.id))
+        {
+            state
+                .metrics
+                .add("sportello_duplicates_total", format!("channel=\"{ch}\""));
+            continue;
+        }
+        if !state
+            .user_limit
+            .allow(&format!("{}:{ch}:{}", a.config.id, ev.user))
+        {
+            state
+                .metrics
+                .add("sportello_rate_limited_total", format!("channel=\"{ch}\""));
+            continue;
+        }
+        todo.push(ev);
+    }
+    if !todo.is_empty() {
+        let st = state.clone();
+        state.spawn_send(async move {
+            for ev in todo {
+                let msgs = reply_messages(&st, &a, channel, &ev);
+                send_all(&st, &a, channel, &ev, msgs).await;
+            }
+        });
+    }
+    StatusCode::OK.into_response()
+}
+
+/// The reply to one event, as Graph API message objects (without the recipient).
+fn reply_messages(state: &AppState, a: &AgencyState, channel: Channel, ev: &Event) -> Vec<Value> {
+    let engine = a.engine();
+    let id = a.config.id.as_str();
+    let texts = |t: &str| text_messages(channel, t);
+    match &ev.incoming {
+        Incoming::Unsupported => texts(text::ONLY_TEXT),
+        Incoming::Text(t) => {
+            let reply = engine.ask(t);
+            after_reply(state, id, channel, t, &reply);
+            render(channel, &reply)
+        }
+        Incoming::Payload(p) => match Choice::decode(p, &engine) {
+            Some(Choice::Entry(entry)) => match engine.answer_entry(&entry) {
+                Some(reply) => {
+                    after_reply(state, id, channel, "", &reply);
+                    render(channel, &reply)
+                }
+                None => texts(text::CHOICE_GONE),
+            },
+            Some(Choice::NoneOfThese) => texts(&chat::none_of_these(&engine)),
+            Some(Choice::ThumbsDown(entry)) => {
+                record_vote(state, id, channel, &entry, false, None);
+                texts(text::THANKS_FEEDBACK)
+            }
+            Some(Choice::ThumbsUp(entry)) => {
+                record_vote(state, id, channel, &entry, true, None);
+                texts(text::THANKS_POSITIVE)
+            }
+            None => texts(text::CHOICE_GONE),
+        },
+    }
+}
+
+fn text_messages(channel: Channel, t: &str) -> Vec<Value> {
+    match channel {
+        Channel::Whatsapp => split_text(t, WA_TEXT)
+            .into_iter()
+            .map(|body| json!({"type": "text", "text": {"body": body, "preview_url": false}}))
+            .collect(),
+        _ => split_text(t, MSG_TEXT)
+            .into_iter()
+            .map(|t| json!({"text": t}))
+            .collect(),
+    }
+}
+
+fn render(channel: Channel, reply: &Reply) -> Vec<Value> {
+    let p = plain(reply);
+    let full = match &p.title {
+        Some(t) if channel == Channel::Whatsapp => format!("*{t}*\n\n{}", p.body),
+        Some(t) => format!("{t}\n\n{}", p.body),
+        None => p.body.clone(),
+    };
+    let clarify = matches!(reply, Reply::Clarify { .. });
+    if !clarify || p.choices.is_empty() {
+        return text_messages(channel, &full);
+    }
+    match channel {
+        Channel::Whatsapp => {
+            let body = json!({"text": truncate(&full, WA_INTERACTIVE_BODY)});
+            let interactive = if p.choices.len() <= 3 {
+                let buttons: Vec<Value> = p
+                    .choices
+                    .iter()
+                    .map(|(label, c)| {
+                        json!({"type": "reply", "reply": {"id": c.encode(), "title": truncate(label, 20)}})
+                    })
+                    .collect();
+                json!({"type": "button", "body": body, "action": {"buttons": buttons}})
+            } else {
+                let rows: Vec<Value> = p
+                    .choices
+                    .iter()
+                    .take(10)
+                    .map(|(label, c)| {
+                        json!({"id": c.encode(), "title": truncate(label, 24), "description": truncate(label, 72)})
+                    })
+                    .collect();
+                json!({
+                    "type": "list",
+                    "body": body,
+                    "action": {"button": "Vedi le opzioni", "sections": [{"title": "Forse cercavi", "rows": rows}]}
+                })
+            };
+            vec![json!({"type": "interactive", "interactive": interactive})]
+        }
+        _ => {
+            let mut msgs = text_messages(channel, &full);
+            let quick: Vec<Value> = p
+                .choices
+                .iter()
+                .take(13)
+                .map(|(label, c)| {
+                    json!({"content_type": "text", "title": truncate(label, 20), "payload": c.encode()})
+                })
+                .collect();
+            if let Some(last) = msgs.last_mut() {
+                last["quick_replies"] = Value::Array(quick);
+            }
+            msgs
+        }
+    }
+}
+
+/// Sends the messages in order through the Graph API; stops at the first failure.
+async fn send_all(
+    state: &AppState,
+    a: &AgencyState,
+    channel: Channel,
+    ev: &Event,
+    msgs: Vec<Value>,
+) {
+    let Some(secrets) = a.config.meta.as_ref() else {
+        return;
+    };
+    let url = match channel {
+        Channel::Whatsapp => match &ev.phone_number_id {
+            Some(id) => format!("{}/{id}/messages", state.graph_base_url),
+            None => return,
+        },
+        _ => format!("{}/me/messages", state.graph_base_url),
+    };
+    for m in msgs {
+        let body = match channel {
+            Channel::Whatsapp => {
+                let mut b = m;
+                b["messaging_product"] = json!("whatsapp");
+                b["recipient_type"] = json!("individual");
+                b["to"] = json!(ev.user);
+                b
+            }
+            _ => json!({"recipient": {"id": ev.user}, "messaging_type": "RESPONSE", "message": m}),
+        };
+        let sent = state
+            .http
+            .post(&url)
+            .bearer_auth(&secrets.access_token)
+            .json(&body)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status());
+        if let Err(e) = sent {
+            state.metrics.add(
+                "sportello_send_errors_total",
+                format!("channel=\"{}\"", channel.as_str()),
+            );
+            tracing::warn!(
+                agency = a.config.id.as_str(),
+                channel = channel.as_str(),
+                status = e.status().map(|s| s.as_u16()),
+                error = %e.without_url(),
+                "Graph API send failed"
+            );
+            break;
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The HTTP routes: health, metrics, OpenAPI, the JSON API and the platform webhooks, with
+//! the layers every request goes through (body-size limit, timeout, metrics).
+
+pub mod api;
+pub mod meta;
+pub mod telegram;
+
+use crate::config::Channel;
+use crate::feedback::{FeedbackEvent, FeedbackKind};
+use crate::state::{AgencyState, AppState};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sportello_core::{DeclineReason, Reply};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::timeout::TimeoutLayer;
+
+/// The application's router.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limits = &state.limits;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/agencies/{agency}/ask", post(api::ask))
+        .route("/v1/agencies/{agency}/feedback", post(api::feedback))
+        .route("/v1/agencies/{agency}/telegram", post(telegram::webhook))
+        .route(
+            "/v1/agencies/{agency}/whatsapp",
+            get(meta::verify).post(meta::whatsapp),
+        )
+        .route(
+            "/v1/agencies/{agency}/messenger",
+            get(meta::verify).post(meta::messenger),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_millis(limits.request_timeout_ms),
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .with_state(state)
+}
+
+/// Counts every request and its latency by route template (never the raw path).
+async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".to_string());
+    let resp = next.run(req).await;
+    state
+        .metrics
+        .request(&route, resp.status().as_u16(), start.elapsed());
+    resp
+}
+
+async fn healthz(State(state): State<Arc<AppState>>) -> Response {
+    let agencies: Vec<_> = state
+        .agencies
+        .values()
+        .map(|a| {
+            serde_json::json!({
+                "id": a.config.id,
+                "entries": a.engine().kb().entries.len(),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({"status": "ok", "agencies": agencies})).into_response()
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let mut text = state.metrics.render();
+    text.push_str("# TYPE sportello_feedback_dropped_total counter\n");
+    text.push_str(&format!(
+        "sportello_feedback_dropped_total {}\n",
+        state.feedback.dropped()
+    ));
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn openapi() -> Response {
+    Json(crate::openapi::document()).into_response()
+}
+
+async fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", "Risorsa inesistente.")
+}
+
+/// A JSON error body `{"error": code, "message": text}`.
+pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(serde_json::json!({"error": code, "message": message})),
+    )
+        .into_response()
+}
+
+/// The agency, if it exists and has the channel enabled (404 otherwise, so unknown agencies
+/// and disabled channels look the same).
+#[allow(clippy::result_large_err)]
+pub fn agency_for(
+    state: &AppState,
+    agency: &str,
+    channel: Channel,
+) -> Result<Arc<AgencyState>, Response> {
+    match state.agencies.get(agency) {
+        Some(a) if a.config.has(channel) => Ok(a.clone()),
+        _ => Err(error(
+            StatusCode::NOT_FOUND,
+            "unknown_agency",
+            "Ente o canale non configurato.",
+        )),
+    }
+}
+
+/// Bookkeeping after the engine replied: metrics, a log line without personal data, and
+/// the editors' feedback store for declines and clarifications.
+pub fn after_reply(
+    state: &AppState,
+    agency: &str,
+    channel: Channel,
+    question: &str,
+    reply: &Reply,
+) {
+    let ch = channel.as_str();
+    state.metrics.reply(agency, ch, reply.kind());
+    let ids = reply.entry_ids();
+    if channel == Channel::Api {
+        tracing::debug!(
+            agency,
+            channel = ch,
+            kind = reply.kind(),
+            entry = ids.first().copied(),
+            confidence = reply.confidence(),
+            "reply"
+        );
+    } else {
+        tracing::info!(
+            agency,
+            channel = ch,
+            kind = reply.kind(),
+            entry = ids.first().copied(),
+            confidence = reply.confidence(),
+            "reply"
+        );
+    }
+    let event = match reply {
+        Reply::Decline {
+            reason: DeclineReason::Empty,
+            ..
+        } => None,
+        Reply::Decline { candidates, .. } => Some((
+            FeedbackKind::Unanswered,
+            candidates.iter().map(|c| c.id.clone()).collect(),
+        )),
+        Reply::Clarify { .. } => Some((
+            FeedbackKind::Clarified,
+            ids.iter().map(|s| s.to_string()).collect(),
+        )),
+        _ => None,
+    };
+    if let Some((kind, ids)) = event {
+        state
+            .feedback
+            .submit(FeedbackEvent::new(agency, ch, kind, question, ids));
+    }
+}
+
+/// Records a thumbs-down (or counts a thumbs-up) for an answered entry.
+pub fn record_vote(
+    state: &AppState,
+    agency: &str,
+    channel: Channel,
+    entry_id: &str,
+    helpful: bool,
+    question: Option<&str>,
+) {
+    let vote = if helpful { "up" } else { "down" };
+    state.metrics.add(
+        "sportello_votes_total",
+        format!(
+            "agency=\"{agency}\",channel=\"{}\",vote=\"{vote}\"",
+            channel.as_str()
+        ),
+    );
+    tracing::info!(
+        agency,
+        channel = channel.as_str(),
+        entry = entry_id,
+        vote,
+        "vote"
+    );
+    if !helpful {
+        state.feedback.submit(FeedbackEvent::new(
+            agency,
+            channel.as_str(),
+            FeedbackKind::ThumbsDown,
+            question.unwrap_or(""),
+            vec![entry_id.to_string()],
+        ));
+    }
+}

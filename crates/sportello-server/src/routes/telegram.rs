@@ -1,0 +1,420 @@
+//! Telegram webhook: `POST /v1/agencies/{agency}/telegram`.
+//!
+//! Checks `X-Telegram-Bot-Api-Secret-Token` in constant time, then answers in the webhook
+//! response body (`"method": "sendMessage"`, HTML parse mode, inline keyboard for choices).
+//! Answers longer than one message are sent in pieces through the Bot API when a bot token
+//! is configured; otherwise the first piece ends with a link to the full answer.
+
+use super::{after_reply, agency_for, record_vote};
+use crate::chat::{self, plain, split_text, text, truncate, Choice};
+use crate::config::Channel;
+use crate::signature::secret_matches;
+use crate::state::{AgencyState, AppState};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sportello_core::render::is_safe_url;
+use sportello_core::{Engine, Reply};
+use std::sync::Arc;
+
+/// Telegram's limit is 4096 characters after entity parsing; the margin covers the title.
+const MAX_PIECE: usize = 3800;
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+#[derive(Deserialize)]
+struct Update {
+    update_id: i64,
+    #[serde(default)]
+    message: Option<Message>,
+    #[serde(default)]
+    callback_query: Option<CallbackQuery>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    chat: Chat,
+    #[serde(default)]
+    from: Option<User>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Chat {
+    id: i64,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    id: i64,
+}
+
+#[derive(Deserialize)]
+struct CallbackQuery {
+    from: User,
+    #[serde(default)]
+    message: Option<CallbackMessage>,
+    #[serde(default)]
+    data: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CallbackMessage {
+    chat: Chat,
+}
+
+/// Escapes text for Telegram's HTML parse mode.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One message to send: HTML text and an optional inline keyboard.
+struct OutMessage {
+    html: String,
+    keyboard: Option<Value>,
+}
+
+fn keyboard(rows: Vec<Vec<(String, Choice)>>) -> Option<Value> {
+    if rows.is_empty() {
+        return None;
+    }
+    let rows: Vec<Value> = rows
+        .into_iter()
+        .map(|row| {
+            Value::Array(
+                row.into_iter()
+                    .map(|(label, c)| json!({"text": truncate(&label, 60), "callback_data": c.encode()}))
+                    .collect(),
+            )
+        })
+        .collect();
+    Some(json!({ "inline_keyboard": rows }))
+}
+
+/// Renders a reply as Telegram messages (more than one only for very long answers).
+fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
+    let p = plain(reply);
+    let mut body = match reply {
+        Reply::Answer { answer_text, .. } => answer_text.trim().to_string(),
+        _ => p.body.clone(),
+    };
+    let source = match reply {
+        Reply::Answer {
+            source: Some(s), ..
+        } if is_safe_url(s) => Some(s.clone()),
+        _ => None,
+    };
+    let mut pieces = split_text(&body, MAX_PIECE);
+    if pieces.len() > 1 && !has_bot_token {
+        // Only one message fits in the webhook response: point to the full answer.
+        pieces.truncate(1);
+        if let Some(s) = &source {
+            pieces[0].push_str(&format!("\n\n{} {s}", text::CONTINUES));
+        } else {
+            pieces[0].push('…');
+        }
+    }
+    if pieces.is_empty() {
+        body = p.body;
+        pieces.push(body);
+    }
+    let mut rows: Vec<Vec<(String, Choice)>> = p.choices.into_iter().map(|c| vec![c]).collect();
+    if let Some(id) = &p.answered {
+        rows.push(vec![
+            ("👍".to_string(), Choice::ThumbsUp(id.clone())),
+            ("👎".to_string(), Choice::ThumbsDown(id.clone())),
+        ]);
+    }
+    let last = pieces.len() - 1;
+    let mut rows = Some(rows);
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let mut html = String::new();
+            if i == 0 {
+                if let Some(t) = &p.title {
+                    html.push_str(&format!("<b>{}</b>\n\n", escape_html(t)));
+                }
+            }
+            html.push_str(&escape_html(&piece));
+            if i == last {
+                if let Some(s) = &source {
+                    html.push_str(&format!(
+                        "\n\n<a href=\"{}\">{}</a>",
+                        escape_html(s),
+                        text::SOURCE
+                    ));
+                }
+            }
+            OutMessage {
+                html,
+                keyboard: if i == last {
+                    rows.take().and_then(keyboard)
+                } else {
+                    None
+                },
+            }
+        })
+        .collect()
+}
+
+fn send_message_body(chat_id: i64, m: &OutMessage) -> Value {
+    let mut body = json!({
+        "chat_id": chat_id,
+        "text": m.html,
+        "parse_mode": "HTML",
+        "link_preview_options": {"is_disabled": true},
+    });
+    if let Some(k) = &m.keyboard {
+        body["reply_markup"] = k.clone();
+    }
+    body
+}
+
+fn plain_messages(text: &str) -> Vec<OutMessage> {
+    split_text(text, MAX_PIECE)
+        .into_iter()
+        .map(|t| OutMessage {
+            html: escape_html(&t),
+            keyboard: None,
+        })
+        .collect()
+}
+
+fn ack() -> Response {
+    StatusCode::OK.into_response()
+}
+
+pub async fn webhook(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let a = match agency_for(&state, &agency, Channel::Telegram) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Some(secrets) = a.config.telegram.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !secret_matches(given, secrets.secret.as_bytes()) {
+        state.metrics.add(
+            "sportello_auth_failures_total",
+            "channel=\"telegram\"".into(),
+        );
+        tracing::warn!(
+            agency = a.config.id.as_str(),
+            channel = "telegram",
+            "bad webhook secret"
+        );
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    // Authenticated: from here on every event gets 200, even when ignored.
+    let Ok(update) = serde_json::from_slice::<Update>(&body) else {
+        tracing::warn!(
+            agency = a.config.id.as_str(),
+            channel = "telegram",
+            "unreadable update ignored"
+        );
+        return ack();
+    };
+    if !state
+        .dedup
+        .first_time(&format!("{}:tg:{}", a.config.id, update.update_id))
+    {
+        state
+            .metrics
+            .add("sportello_duplicates_total", "channel=\"telegram\"".into());
+        return ack();
+    }
+    let (chat_id, user_id, out) = if let Some(m) = update.message {
+        if m.chat.kind.as_deref().is_some_and(|k| k != "private") {
+            return ack(); // groups and channels are not served
+        }
+        let user = m.from.as_ref().map(|u| u.id).unwrap_or(m.chat.id);
+        if !allowed(&state, &a, user) {
+            return ack();
+        }
+        (
+            m.chat.id,
+            user,
+            message_reply(&state, &a, m.text.as_deref()),
+        )
+    } else if let Some(cb) = update.callback_query {
+        let chat_id = cb.message.as_ref().map(|m| m.chat.id).unwrap_or(cb.from.id);
+        if !allowed(&state, &a, cb.from.id) {
+            return ack();
+        }
+        (
+            chat_id,
+            cb.from.id,
+            callback_reply(&state, &a, cb.data.as_deref().unwrap_or("")),
+        )
+    } else {
+        return ack(); // edited messages, member updates…: ignored
+    };
+    let _ = user_id;
+    respond(&state, &a, chat_id, out)
+}
+
+fn allowed(state: &AppState, a: &AgencyState, user: i64) -> bool {
+    let ok = state
+        .user_limit
+        .allow(&format!("{}:tg:{user}", a.config.id));
+    if !ok {
+        state.metrics.add(
+            "sportello_rate_limited_total",
+            "channel=\"telegram\"".into(),
+        );
+    }
+    ok
+}
+
+fn message_reply(state: &AppState, a: &AgencyState, text_in: Option<&str>) -> Vec<OutMessage> {
+    let engine = a.engine();
+    let has_token = has_bot_token(a);
+    match text_in {
+        None => plain_messages(text::ONLY_TEXT),
+        Some(t) if t.trim_start().starts_with("/start") || t.trim() == "/help" => {
+            plain_messages(&chat::welcome(&engine))
+        }
+        Some(t) => {
+            let reply = engine.ask(t);
+            after_reply(state, &a.config.id, Channel::Telegram, t, &reply);
+            messages(&reply, has_token)
+        }
+    }
+}
+
+fn has_bot_token(a: &AgencyState) -> bool {
+    a.config
+        .telegram
+        .as_ref()
+        .is_some_and(|t| t.bot_token.is_some())
+}
+
+fn callback_reply(state: &AppState, a: &AgencyState, data: &str) -> Vec<OutMessage> {
+    let engine: Arc<Engine> = a.engine();
+    let id = a.config.id.as_str();
+    match Choice::decode(data, &engine) {
+        Some(Choice::Entry(entry)) => match engine.answer_entry(&entry) {
+            Some(reply) => {
+                after_reply(state, id, Channel::Telegram, "", &reply);
+                messages(&reply, has_bot_token(a))
+            }
+            None => plain_messages(text::CHOICE_GONE),
+        },
+        Some(Choice::NoneOfThese) => plain_messages(&chat::none_of_these(&engine)),
+        Some(Choice::ThumbsDown(entry)) => {
+            record_vote(state, id, Channel::Telegram, &entry, false, None);
+            plain_messages(text::THANKS_FEEDBACK)
+        }
+        Some(Choice::ThumbsUp(entry)) => {
+            record_vote(state, id, Channel::Telegram, &entry, true, None);
+            plain_messages(text::THANKS_POSITIVE)
+        }
+        None => plain_messages(text::CHOICE_GONE),
+    }
+}
+
+/// One message goes back in the webhook response; several are sent in order through the
+/// Bot API (only possible with a bot token; [`messages`] makes sure of that).
+fn respond(state: &Arc<AppState>, a: &AgencyState, chat_id: i64, out: Vec<OutMessage>) -> Response {
+    let token = a.config.telegram.as_ref().and_then(|t| t.bot_token.clone());
+    match (out.len(), token) {
+        (0, _) => ack(),
+        (1, _) | (_, None) => {
+            let mut body = send_message_body(chat_id, &out[0]);
+            body["method"] = json!("sendMessage");
+            Json(body).into_response()
+        }
+        (_, Some(token)) => {
+            let url = format!("{}/bot{token}/sendMessage", state.telegram_api_base_url);
+            let bodies: Vec<Value> = out.iter().map(|m| send_message_body(chat_id, m)).collect();
+            let st = state.clone();
+            let agency = a.config.id.clone();
+            state.spawn_send(async move {
+                for b in bodies {
+                    if let Err(e) = st.http.post(&url).json(&b).send().await.and_then(|r| r.error_for_status()) {
+                        st.metrics.add("sportello_send_errors_total", "channel=\"telegram\"".into());
+                        // Without the URL: it holds the bot token.
+                        tracing::warn!(agency = agency.as_str(), channel = "telegram", error = %e.without_url(), "Bot API send failed");
+                        break;
+                    }
+                }
+            });
+            ack()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sportello_core::reply::Explanation;
+
+    fn answer(text: &str) -> Reply {
+        Reply::Answer {
+            id: "x".into(),
+            question: "Domanda <b>?".into(),
+            answer: text.into(),
+            answer_html: String::new(),
+            answer_text: text.into(),
+            source: Some("https://example.org/a?b=1&c=2".into()),
+            confidence: 0.9,
+            related: vec![],
+            why: Explanation {
+                best_phrasing: String::new(),
+                coverage: 1.0,
+                margin: 1.0,
+                words: vec![],
+            },
+        }
+    }
+
+    #[test]
+    fn long_answers_split_under_limit() {
+        let long = vec!["paragrafo ".repeat(60); 30].join("\n\n");
+        let with_token = messages(&answer(&long), true);
+        assert!(with_token.len() > 1);
+        assert!(with_token.iter().all(|m| m.html.chars().count() < 4096));
+        assert!(with_token.last().unwrap().keyboard.is_some());
+        assert!(with_token[0].keyboard.is_none());
+        let without = messages(&answer(&long), false);
+        assert_eq!(without.len(), 1);
+        assert!(without[0].html.chars().count() < 4096);
+        assert!(without[0].html.contains(text::CONTINUES));
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let m = messages(&answer("a < b & c"), false);
+        assert!(m[0].html.starts_with("<b>Domanda &lt;b&gt;?</b>"));
+        assert!(m[0].html.contains("a &lt; b &amp; c"));
+        assert!(m[0]
+            .html
+            .contains("href=\"https://example.org/a?b=1&amp;c=2\""));
+    }
+}

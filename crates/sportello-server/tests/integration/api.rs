@@ -1,0 +1,210 @@
+//! The JSON API, health, metrics and OpenAPI, against the real server on loopback.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_answers_clarifies_and_declines() {
+    let s = start(Options::default()).await;
+    let r = s.ask("quanto costa la carta d'identità?").await;
+    assert_eq!(r["kind"], "answer", "{r}");
+    assert_eq!(r["id"], "cie-costo");
+    assert_eq!(r["ids"], json!(["cie-costo"]));
+    assert_eq!(r["agency"], AGENCY);
+    assert!(r["confidence"].as_f64().unwrap() > 0.5);
+    assert!(r["answer_html"].as_str().unwrap().contains("<strong>"));
+    assert!(r["answer_text"].as_str().unwrap().contains("22,21"));
+
+    let r = s.ask(&clarify_question(&s.state, "")).await;
+    assert_eq!(r["kind"], "clarify", "{r}");
+    assert!(r["ids"].as_array().unwrap().len() >= 2);
+    assert_eq!(r["message"], "Forse cercavi…");
+
+    let r = s.ask("quando passa il camion dei gelati").await;
+    assert_eq!(r["kind"], "decline", "{r}");
+    assert_eq!(r["contacts"]["phone"], "+39 0123 456789");
+    assert_eq!(r["confidence"], 0.0);
+
+    let r = s.ask("   ").await;
+    assert_eq!(r["kind"], "decline");
+    assert_eq!(r["reason"], "empty");
+
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for kind in ["answer", "clarify", "decline"] {
+        assert!(
+            metrics.contains(&format!(
+                "sportello_replies_total{{agency=\"{AGENCY}\",channel=\"api\",kind=\"{kind}\"}}"
+            )),
+            "{metrics}"
+        );
+    }
+    assert!(metrics.contains(
+        "sportello_http_request_duration_seconds_count{route=\"/v1/agencies/{agency}/ask\"} 4"
+    ));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_gets_4xx_never_a_crash() {
+    let s = start(Options::default()).await;
+    let post = |body: Vec<u8>| {
+        s.client
+            .post(s.agency_url("ask"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for body in [
+        b"not json".to_vec(),
+        b"{\"question\": 42}".to_vec(),
+        b"[]".to_vec(),
+        b"".to_vec(),
+        vec![0xff, 0xfe, 0x00],
+        "[".repeat(10_000).into_bytes(),
+    ] {
+        let r = post(body).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"], "bad_request");
+    }
+    // Over the body limit (64 KiB by default).
+    let huge = json!({ "question": "a".repeat(200_000) })
+        .to_string()
+        .into_bytes();
+    assert_eq!(post(huge).await.unwrap().status(), 413);
+    // A long question within the limit is cut, not refused.
+    let long = json!({ "question": "carta d'identità ".repeat(3000) })
+        .to_string()
+        .into_bytes();
+    assert_eq!(post(long).await.unwrap().status(), 200);
+    // Unknown agency, unknown route.
+    let r = s
+        .client
+        .post(s.url("/v1/agencies/nessuno/ask"))
+        .json(&json!({"question": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        s.client.get(s.url("/nope")).send().await.unwrap().status(),
+        404
+    );
+    // Still serving.
+    assert_eq!(
+        s.ask("quanto costa la carta d'identità").await["kind"],
+        "answer"
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_openapi() {
+    let s = start(Options::default()).await;
+    let h: Value = s
+        .client
+        .get(s.url("/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["status"], "ok");
+    assert_eq!(h["agencies"][0]["id"], AGENCY);
+    let doc: Value = s
+        .client
+        .get(s.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/v1/agencies/{agency}/ask"]["post"].is_object());
+    assert!(doc["paths"]["/v1/agencies/{agency}/feedback"]["post"].is_object());
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thumbs_down_and_unanswered_reach_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("feedback.sqlite");
+    let s = start(Options {
+        store: Some(sqlite_store(&db)),
+        ..Options::default()
+    })
+    .await;
+    s.ask("quando passa il camion dei gelati").await;
+    s.ask("Quando passa il camion dei gelati?").await;
+    s.ask(&clarify_question(&s.state, "")).await;
+    s.ask("quanto costa la carta d'identità").await; // answered: not stored
+    let r = s
+        .client
+        .post(s.agency_url("feedback"))
+        .json(
+            &json!({"entry_id": "cie-costo", "helpful": false, "question": "quanto costa la cie"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s
+        .client
+        .post(s.agency_url("feedback"))
+        .json(&json!({"entry_id": "non-esiste", "helpful": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    s.stop().await; // drains the feedback queue
+
+    let rows = sportello_server::report(&db, Some(AGENCY), 10).unwrap();
+    assert_eq!(rows[0].count, 2, "{rows:?}");
+    assert_eq!(rows[0].unanswered, 2);
+    assert!(rows.iter().any(|r| r.clarified == 1));
+    let down = rows
+        .iter()
+        .find(|r| r.thumbs_down == 1)
+        .expect("thumbs-down stored");
+    assert_eq!(down.top_entry.as_deref(), Some("cie-costo"));
+    assert_eq!(rows.iter().map(|r| r.count).sum::<u64>(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_client_rate_limit_only_with_header() {
+    let s = start(Options {
+        extra_toml: "[limits]\napi_client_per_minute = 3\n".into(),
+        ..Options::default()
+    })
+    .await;
+    let ask = |client: Option<&'static str>| {
+        let mut r = s
+            .client
+            .post(s.agency_url("ask"))
+            .json(&json!({"question": "tari"}));
+        if let Some(c) = client {
+            r = r.header("X-Sportello-Client", c);
+        }
+        r.send()
+    };
+    let mut codes = Vec::new();
+    for _ in 0..5 {
+        codes.push(ask(Some("widget-1")).await.unwrap().status().as_u16());
+    }
+    assert_eq!(codes, [200, 200, 200, 429, 429]);
+    assert_eq!(ask(Some("widget-2")).await.unwrap().status(), 200);
+    for _ in 0..5 {
+        assert_eq!(ask(None).await.unwrap().status(), 200);
+    }
+    s.stop().await;
+}
