@@ -238,6 +238,37 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// The content words of one phrasing with their term ids (idf filled in later).
+fn phrasing_word_list(
+    analyzer: &Analyzer,
+    ws: &[crate::analysis::Word],
+    terms: &[crate::analysis::Term],
+    term_ids: &mut HashMap<String, u32>,
+) -> Vec<PhrasingWord> {
+    let mut list: Vec<PhrasingWord> = Vec::new();
+    for w in ws.iter().filter(|w| !w.stop && !analyzer.drops(w)) {
+        let mut ids: Vec<u32> = terms
+            .iter()
+            .filter(|t| !t.bigram && t.from <= w.from && t.to >= w.to)
+            .map(|t| intern(term_ids, &t.text))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let stem = terms
+            .iter()
+            .find(|t| !t.synonym && !t.bigram && t.from == w.from)
+            .map(|t| intern(term_ids, &t.text));
+        if !ids.is_empty() && !list.iter().any(|p| p.terms == ids) {
+            list.push(PhrasingWord {
+                terms: ids,
+                stem,
+                idf: 0.0,
+            });
+        }
+    }
+    list
+}
+
 fn intern(ids: &mut HashMap<String, u32>, term: &str) -> u32 {
     let next = ids.len() as u32;
     *ids.entry(term.to_string()).or_insert(next)
@@ -279,61 +310,34 @@ impl Engine {
         let mut known_stems = HashSet::new();
         let mut phrasing_words = Vec::with_capacity(kb.entries.len());
         for e in &kb.entries {
+            // Each text is split and analysed once, for the term tables, the phrasing words
+            // and the vocabulary.
             let mut per_phrasing = Vec::new();
-            for text in e.phrasings() {
-                let ws = words(text);
-                let terms = analyzer.analyze_words(&ws);
-                let mut list: Vec<PhrasingWord> = Vec::new();
-                for w in ws.iter().filter(|w| !w.stop && !analyzer.drops(w)) {
-                    let mut ids: Vec<u32> = terms
-                        .iter()
-                        .filter(|t| !t.bigram && t.from <= w.from && t.to >= w.to)
-                        .map(|t| intern(&mut term_ids, &t.text))
-                        .collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    let stem = terms
-                        .iter()
-                        .find(|t| !t.synonym && !t.bigram && t.from == w.from)
-                        .map(|t| intern(&mut term_ids, &t.text));
-                    if !ids.is_empty() && !list.iter().any(|p| p.terms == ids) {
-                        list.push(PhrasingWord {
-                            terms: ids,
-                            stem,
-                            idf: 0.0,
-                        });
-                    }
-                }
-                per_phrasing.push(list);
-            }
-            phrasing_words.push(per_phrasing);
             let mut q = Vec::new();
+            let phrasings = 1 + e.alternatives.len();
             let side_texts = e
                 .phrasings()
                 .chain(e.tags.iter().map(String::as_str))
                 .chain(e.office.as_deref());
-            for text in side_texts {
-                for t in analyzer.analyze(text) {
+            for (k, text) in side_texts.enumerate() {
+                let ws = words(text);
+                let terms = analyzer.analyze_words(&ws);
+                for t in &terms {
                     q.push(intern(&mut term_ids, &t.text));
                 }
-                vocab_words.extend(
-                    words(text)
-                        .into_iter()
-                        .filter(|w| !w.stop)
-                        .map(|w| w.folded),
-                );
+                if k < phrasings {
+                    per_phrasing.push(phrasing_word_list(&analyzer, &ws, &terms, &mut term_ids));
+                }
+                vocab_words.extend(ws.into_iter().filter(|w| !w.stop).map(|w| w.folded));
             }
+            phrasing_words.push(per_phrasing);
+            let ws = words(&e.answer);
             let mut a: Vec<u32> = analyzer
-                .analyze(&e.answer)
+                .analyze_words(&ws)
                 .iter()
                 .map(|t| intern(&mut term_ids, &t.text))
                 .collect();
-            vocab_words.extend(
-                words(&e.answer)
-                    .into_iter()
-                    .filter(|w| !w.stop)
-                    .map(|w| w.folded),
-            );
+            vocab_words.extend(ws.into_iter().filter(|w| !w.stop).map(|w| w.folded));
             q.sort_unstable();
             q.dedup();
             a.sort_unstable();

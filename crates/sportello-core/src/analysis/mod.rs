@@ -183,6 +183,9 @@ impl Default for AnalysisOptions {
 /// The Italian analyzer: stemmer plus synonym table. Cheap to share behind an `Arc`.
 pub struct Analyzer {
     stemmer: rust_stemmers::Stemmer,
+    /// Folded word → stem. A KB repeats its words many times and each text is analysed by
+    /// the index and by the engine's tables, so most stems are computed once.
+    stems: std::sync::RwLock<HashMap<String, String>>,
     /// First stem of an expression → the expressions starting with it.
     synonyms: HashMap<String, Vec<Expression>>,
     options: AnalysisOptions,
@@ -200,11 +203,15 @@ impl std::fmt::Debug for Analyzer {
     }
 }
 
+/// Most distinct words whose stems are kept.
+const STEM_CACHE_MAX: usize = 50_000;
+
 impl Analyzer {
     /// The Italian analyzer with the built-in glossary and the agency's synonym groups.
     pub fn italian(agency_synonyms: &[Vec<String>], options: AnalysisOptions) -> Analyzer {
         let mut analyzer = Analyzer {
             stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Italian),
+            stems: Default::default(),
             synonyms: HashMap::new(),
             options,
         };
@@ -264,7 +271,17 @@ impl Analyzer {
         if self.options.light_stemmer {
             return light_stem(folded).to_string();
         }
-        self.stemmer.stem(folded).into_owned()
+        if let Some(stem) = self.stems.read().ok().and_then(|m| m.get(folded).cloned()) {
+            return stem;
+        }
+        let stem = self.stemmer.stem(folded).into_owned();
+        if let Ok(mut m) = self.stems.write() {
+            // Bounded, so that a stream of unseen words cannot grow memory without end.
+            if m.len() < STEM_CACHE_MAX {
+                m.insert(folded.to_string(), stem.clone());
+            }
+        }
+        stem
     }
 
     /// Whether a word is dropped as a stop word under the current options.
