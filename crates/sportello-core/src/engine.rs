@@ -9,12 +9,12 @@
 use crate::analysis::typo::Vocabulary;
 use crate::analysis::{words, AnalysisOptions, Analyzer};
 use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
+use crate::hash::{FastMap, FastSet};
 use crate::index::{self, AllScores, DocKind, KbIndex};
 use crate::kb::{KnowledgeBase, Thresholds};
 use crate::render::Rendered;
 use crate::reply::{Candidate, DeclineReason, Explanation, MatchedWord, Reply};
 use crate::smalltalk::SmallTalkPack;
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -210,9 +210,9 @@ pub struct Engine {
     analyzer: Arc<Analyzer>,
     index: KbIndex,
     vocab: Vocabulary,
-    known_stems: HashSet<String>,
+    known_stems: FastSet<String>,
     /// Term text → id, over every analysed text of the KB.
-    term_ids: HashMap<String, u32>,
+    term_ids: FastMap<String, u32>,
     /// Entries containing each term (any field).
     entry_df: Vec<u32>,
     /// Per entry: sorted term ids of phrasings and tags; of the answer.
@@ -243,7 +243,7 @@ fn phrasing_word_list(
     analyzer: &Analyzer,
     ws: &[crate::analysis::Word],
     terms: &[crate::analysis::Term],
-    term_ids: &mut HashMap<String, u32>,
+    term_ids: &mut FastMap<String, u32>,
 ) -> Vec<PhrasingWord> {
     let mut list: Vec<PhrasingWord> = Vec::new();
     for w in ws.iter().filter(|w| !w.stop && !analyzer.drops(w)) {
@@ -269,7 +269,7 @@ fn phrasing_word_list(
     list
 }
 
-fn intern(ids: &mut HashMap<String, u32>, term: &str) -> u32 {
+fn intern(ids: &mut FastMap<String, u32>, term: &str) -> u32 {
     let next = ids.len() as u32;
     *ids.entry(term.to_string()).or_insert(next)
 }
@@ -303,11 +303,11 @@ impl Engine {
         }
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
         let index = index::build(&kb, analyzer.clone(), config.ngram_weight > 0.0)?;
-        let mut term_ids = HashMap::new();
+        let mut term_ids = FastMap::default();
         let mut question_terms = Vec::with_capacity(kb.entries.len());
         let mut answer_terms = Vec::with_capacity(kb.entries.len());
         let mut vocab_words: Vec<String> = Vec::new();
-        let mut known_stems = HashSet::new();
+        let mut known_stems = FastSet::default();
         let mut phrasing_words = Vec::with_capacity(kb.entries.len());
         for e in &kb.entries {
             // Each text is split and analysed once, for the term tables, the phrasing words
@@ -359,7 +359,7 @@ impl Engine {
             let df = p.stem.map_or(1, |t| entry_df[t as usize].max(1)) as f32;
             p.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
-        let mut seen = HashSet::new();
+        let mut seen = FastSet::default();
         for w in &vocab_words {
             if seen.insert(w.as_str()) {
                 known_stems.insert(analyzer.stem(w));
@@ -544,8 +544,9 @@ impl Engine {
             .searcher
             .search(&query, &AllScores)
             .unwrap_or_default();
-        let mut best: HashMap<u32, Scored> = HashMap::with_capacity(hits.len());
-        let mut body: HashMap<u32, f32> = HashMap::new();
+        let mut best: FastMap<u32, Scored> =
+            FastMap::with_capacity_and_hasher(hits.len(), Default::default());
+        let mut body: FastMap<u32, f32> = FastMap::default();
         for (doc, score) in hits {
             let Some(meta) = self.index.docs.get(doc as usize) else {
                 continue;

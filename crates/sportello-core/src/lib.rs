@@ -37,6 +37,7 @@ pub mod confidence;
 pub mod diag;
 pub mod engine;
 pub mod eval;
+pub mod hash;
 pub mod index;
 pub mod kb;
 pub mod load;

@@ -4,7 +4,7 @@
 //! A symmetric-deletion table (as in SymSpell) finds candidates in a few hash lookups, so the
 //! cost does not grow with the size of the vocabulary.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{FastMap, FastSet};
 
 /// Words shorter than this (in characters) are never corrected: too many neighbours.
 pub const MIN_CORRECTABLE_CHARS: usize = 5;
@@ -56,16 +56,16 @@ fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
 /// The knowledge base's vocabulary of folded words, with counts, for correction.
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
-    counts: HashMap<String, u32>,
+    counts: FastMap<String, u32>,
     /// Word or one-deletion variant → indices into `words`.
-    deletes: HashMap<String, Vec<u32>>,
+    deletes: FastMap<String, Vec<u32>>,
     words: Vec<String>,
 }
 
 impl Vocabulary {
     /// Builds the vocabulary from folded, non-stop words.
     pub fn build<'a>(words: impl IntoIterator<Item = &'a str>) -> Vocabulary {
-        let mut counts: HashMap<String, u32> = HashMap::new();
+        let mut counts: FastMap<String, u32> = FastMap::default();
         for w in words {
             *counts.entry(w.to_string()).or_default() += 1;
         }
@@ -78,10 +78,10 @@ impl Vocabulary {
             .cloned()
             .collect();
         list.sort();
-        let mut deletes: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut deletes: FastMap<String, Vec<u32>> = FastMap::default();
         for (i, w) in list.iter().enumerate() {
             deletes.entry(w.clone()).or_default().push(i as u32);
-            let mut seen = HashSet::new();
+            let mut seen = FastSet::default();
             for d in deletions(w) {
                 if seen.insert(d.clone()) {
                     deletes.entry(d).or_default().push(i as u32);
