@@ -57,8 +57,9 @@ fn deletions(word: &str) -> impl Iterator<Item = String> + '_ {
 #[derive(Debug, Default, Clone)]
 pub struct Vocabulary {
     counts: FastMap<String, u32>,
-    /// Word or one-deletion variant → indices into `words`.
-    deletes: FastMap<String, Vec<u32>>,
+    /// Word or one-deletion variant → indices into `words`; built on the first correction, so
+    /// that an engine is ready sooner (most of the vocabulary's build time is this table).
+    deletes: std::sync::OnceLock<FastMap<String, Vec<u32>>>,
     words: Vec<String>,
 }
 
@@ -78,21 +79,27 @@ impl Vocabulary {
             .cloned()
             .collect();
         list.sort();
-        let mut deletes: FastMap<String, Vec<u32>> = FastMap::default();
-        for (i, w) in list.iter().enumerate() {
-            deletes.entry(w.clone()).or_default().push(i as u32);
-            let mut seen = FastSet::default();
-            for d in deletions(w) {
-                if seen.insert(d.clone()) {
-                    deletes.entry(d).or_default().push(i as u32);
-                }
-            }
-        }
         Vocabulary {
             counts,
-            deletes,
+            deletes: std::sync::OnceLock::new(),
             words: list,
         }
+    }
+
+    fn deletes(&self) -> &FastMap<String, Vec<u32>> {
+        self.deletes.get_or_init(|| {
+            let mut deletes: FastMap<String, Vec<u32>> = FastMap::default();
+            for (i, w) in self.words.iter().enumerate() {
+                deletes.entry(w.clone()).or_default().push(i as u32);
+                let mut seen = FastSet::default();
+                for d in deletions(w) {
+                    if seen.insert(d.clone()) {
+                        deletes.entry(d).or_default().push(i as u32);
+                    }
+                }
+            }
+            deletes
+        })
     }
 
     /// True when the word occurs in the knowledge base.
@@ -152,11 +159,11 @@ impl Vocabulary {
                 }
             }
         };
-        if let Some(list) = self.deletes.get(folded) {
+        if let Some(list) = self.deletes().get(folded) {
             list.iter().for_each(&mut consider);
         }
         for d in deletions(folded) {
-            if let Some(list) = self.deletes.get(&d) {
+            if let Some(list) = self.deletes().get(&d) {
                 list.iter().for_each(&mut consider);
             }
         }
