@@ -192,6 +192,8 @@ struct Analysed {
     terms: Vec<(String, f32)>,
     /// (character n-gram, weight), deduplicated.
     grams: Vec<(String, f32)>,
+    /// Ids of every term of the question's words, sorted and deduplicated.
+    asked: Vec<u32>,
 }
 
 /// A scored entry.
@@ -202,6 +204,8 @@ struct Scored {
     best_phrasing: u32,
     /// Coverage of the question, once computed (by the re-ranking).
     coverage: Option<f32>,
+    /// Recall of the entry's best phrasing, once computed (by the re-ranking).
+    recall: Option<f32>,
 }
 
 /// The matching engine for one knowledge base. Immutable, `Send + Sync`: share it in an `Arc`.
@@ -500,6 +504,14 @@ impl Engine {
                 None => out.terms.push((t.text.clone(), weight)),
             }
         }
+        out.asked = out
+            .words
+            .iter()
+            .flat_map(|w| w.terms.iter().flatten())
+            .copied()
+            .collect();
+        out.asked.sort_unstable();
+        out.asked.dedup();
         out
     }
 
@@ -558,6 +570,7 @@ impl Engine {
                         score: 0.0,
                         best_phrasing: p,
                         coverage: None,
+                        recall: None,
                     });
                     if score > s.score {
                         s.score = score;
@@ -571,6 +584,7 @@ impl Engine {
                         score: 0.0,
                         best_phrasing: 0,
                         coverage: None,
+                        recall: None,
                     });
                 }
             }
@@ -594,7 +608,9 @@ impl Engine {
                 s.score *= 1.0 - lambda + lambda * coverage;
                 if self.config.recall_rerank > 0.0 {
                     let mu = self.config.recall_rerank;
-                    s.score *= 1.0 - mu + mu * self.phrasing_recall(a, s.entry);
+                    let recall = self.phrasing_recall(a, s.entry);
+                    s.recall = Some(recall);
+                    s.score *= 1.0 - mu + mu * recall;
                 }
             }
             ranked[..head].sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
@@ -627,14 +643,7 @@ impl Engine {
     /// question contains: high when the citizen asked for everything the phrasing asks,
     /// whatever else the message says.
     fn phrasing_recall(&self, a: &Analysed, entry: u32) -> f32 {
-        let mut asked: Vec<u32> = a
-            .words
-            .iter()
-            .flat_map(|w| w.terms.iter().flatten())
-            .copied()
-            .collect();
-        asked.sort_unstable();
-        asked.dedup();
+        let asked = &a.asked;
         let mut best = 0.0f32;
         for words in &self.phrasing_words[entry as usize] {
             let (mut total, mut got) = (0.0f32, 0.0f32);
@@ -665,7 +674,7 @@ impl Engine {
         Features {
             coverage: self.coverage_of(a, s),
             margin,
-            recall: self.phrasing_recall(a, s.entry),
+            recall: s.recall.unwrap_or_else(|| self.phrasing_recall(a, s.entry)),
             unknown: unknown as f32 / a.words.len().max(1) as f32,
         }
     }
