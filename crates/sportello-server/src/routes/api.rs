@@ -2,12 +2,13 @@
 
 use super::{after_reply, agency_for, error, record_vote};
 use crate::config::Channel;
-use crate::state::AppState;
+use crate::state::{AgencyState, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -28,13 +29,22 @@ struct FeedbackRequest {
     question: Option<String>,
 }
 
-fn bad_json(e: serde_json::Error) -> Response {
-    let _ = e; // serde's message may quote the input: not echoed.
-    error(
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-        "Corpo JSON non valido: atteso un oggetto come {\"question\": \"…\"}.",
-    )
+/// What both routes start with: the agency (with the API enabled), the client's rate limit,
+/// then the JSON body. A body that does not parse gets `expected` as its message (serde's own
+/// message may quote the input, so it is not echoed).
+#[allow(clippy::result_large_err)]
+fn admit<T: DeserializeOwned>(
+    state: &AppState,
+    agency: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    expected: &'static str,
+) -> Result<(Arc<AgencyState>, T), Response> {
+    let a = agency_for(state, agency, Channel::Api)?;
+    limited(state, agency, headers)?;
+    let req = serde_json::from_slice(body)
+        .map_err(|_| error(StatusCode::BAD_REQUEST, "bad_request", expected))?;
+    Ok((a, req))
 }
 
 #[allow(clippy::result_large_err)]
@@ -65,16 +75,15 @@ pub async fn ask(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let a = match agency_for(&state, &agency, Channel::Api) {
-        Ok(a) => a,
+    let (a, req): (_, AskRequest) = match admit(
+        &state,
+        &agency,
+        &headers,
+        &body,
+        "Corpo JSON non valido: atteso un oggetto come {\"question\": \"…\"}.",
+    ) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    if let Err(r) = limited(&state, &agency, &headers) {
-        return r;
-    }
-    let req: AskRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return bad_json(e),
     };
     let engine = a.engine();
     let reply = engine.ask(&req.question);
@@ -103,22 +112,15 @@ pub async fn feedback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let a = match agency_for(&state, &agency, Channel::Api) {
-        Ok(a) => a,
+    let (a, req): (_, FeedbackRequest) = match admit(
+        &state,
+        &agency,
+        &headers,
+        &body,
+        "Corpo JSON non valido: atteso {\"entry_id\": \"…\", \"helpful\": false, \"question\": \"…\"}.",
+    ) {
+        Ok(x) => x,
         Err(r) => return r,
-    };
-    if let Err(r) = limited(&state, &agency, &headers) {
-        return r;
-    }
-    let req: FeedbackRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(_) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "Corpo JSON non valido: atteso {\"entry_id\": \"…\", \"helpful\": false, \"question\": \"…\"}.",
-            )
-        }
     };
     if a.engine().kb().entry(&req.entry_id).is_none() {
         return error(
