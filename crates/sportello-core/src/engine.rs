@@ -306,16 +306,16 @@ impl Engine {
             });
         }
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
-        let index = index::build(&kb, analyzer.clone(), config.ngram_weight > 0.0)?;
         let mut term_ids = FastMap::default();
         let mut question_terms = Vec::with_capacity(kb.entries.len());
         let mut answer_terms = Vec::with_capacity(kb.entries.len());
         let mut vocab_words: Vec<String> = Vec::new();
         let mut known_stems = FastSet::default();
         let mut phrasing_words = Vec::with_capacity(kb.entries.len());
+        let mut prepared = FastMap::default();
         for e in &kb.entries {
-            // Each text is split and analysed once, for the term tables, the phrasing words
-            // and the vocabulary.
+            // Each text is split and analysed once, for the index, the term tables, the
+            // phrasing words and the vocabulary.
             let mut per_phrasing = Vec::new();
             let mut q = Vec::new();
             let phrasings = 1 + e.alternatives.len();
@@ -331,16 +331,18 @@ impl Engine {
                 }
                 if k < phrasings {
                     per_phrasing.push(phrasing_word_list(&analyzer, &ws, &terms, &mut term_ids));
+                    prepared.insert(text.to_string(), terms);
                 }
                 vocab_words.extend(ws.into_iter().filter(|w| !w.stop).map(|w| w.folded));
             }
             phrasing_words.push(per_phrasing);
             let ws = words(&e.answer);
-            let mut a: Vec<u32> = analyzer
-                .analyze_words(&ws)
+            let terms = analyzer.analyze_words(&ws);
+            let mut a: Vec<u32> = terms
                 .iter()
                 .map(|t| intern(&mut term_ids, &t.text))
                 .collect();
+            prepared.insert(e.answer.clone(), terms);
             vocab_words.extend(ws.into_iter().filter(|w| !w.stop).map(|w| w.folded));
             q.sort_unstable();
             q.dedup();
@@ -349,6 +351,9 @@ impl Engine {
             question_terms.push(q);
             answer_terms.push(a);
         }
+        let prepared = Arc::new(std::sync::Mutex::new(prepared));
+        let ngrams = config.ngram_weight > 0.0;
+        let index = index::build(&kb, analyzer.clone(), prepared, ngrams)?;
         let mut entry_df = vec![0u32; term_ids.len()];
         for (q, a) in question_terms.iter().zip(&answer_terms) {
             let mut all: Vec<u32> = q.iter().chain(a).copied().collect();

@@ -5,7 +5,7 @@
 //! entry (`answer`, `tags` with the office). Documents are added in order, so a document id is
 //! an index into [`KbIndex::docs`].
 
-use crate::analysis::tokenizer::{ItalianTokenizer, NgramTokenizer, ITALIAN, NGRAMS};
+use crate::analysis::tokenizer::{ItalianTokenizer, NgramTokenizer, Prepared, ITALIAN, NGRAMS};
 use crate::analysis::Analyzer;
 use crate::kb::KnowledgeBase;
 use std::sync::Arc;
@@ -14,9 +14,18 @@ use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextO
 use tantivy::{doc, Index, IndexSettings, ReloadPolicy, Searcher};
 
 /// Memory budget of the single-segment writer. It only sizes the writer's initial term table
-/// (a third of it; the table grows when needed), so a small value saves allocating and zeroing
-/// megabytes, which is most of the index build time of a small KB in the browser.
-const WRITER_MEMORY: usize = 4_000_000;
+/// (a third of it; the table doubles when it fills), so a budget matched to the KB saves
+/// allocating and zeroing megabytes, which was most of the index build time of a small KB in
+/// the browser. One byte of budget per byte of KB text (a table slot per 24 bytes, more than
+/// the distinct terms of ordinary text), between 256 KB and 4 MB.
+fn writer_memory(kb: &KnowledgeBase) -> usize {
+    let text_bytes: usize = kb
+        .entries
+        .iter()
+        .map(|e| e.answer.len() + e.phrasings().map(str::len).sum::<usize>())
+        .sum();
+    text_bytes.clamp(256_000, 4_000_000)
+}
 
 /// What a document stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +79,12 @@ fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
     )
 }
 
-/// Builds the index of `kb` with `analyzer`.
-/// `ngrams` adds the character n-gram field to phrasing documents.
+/// Builds the index of `kb` with `analyzer`, taking the terms of texts already analysed from
+/// `prepared` (see [`Prepared`]). `ngrams` adds the character n-gram field to phrasing documents.
 pub fn build(
     kb: &KnowledgeBase,
     analyzer: Arc<Analyzer>,
+    prepared: Prepared,
     ngrams: bool,
 ) -> Result<KbIndex, IndexError> {
     let mut sb = Schema::builder();
@@ -89,13 +99,16 @@ pub fn build(
         ..IndexSettings::default()
     };
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
-    tokenizers.register(ITALIAN, ItalianTokenizer::new(analyzer));
+    tokenizers.register(
+        ITALIAN,
+        ItalianTokenizer::with_prepared(analyzer, prepared.clone()),
+    );
     tokenizers.register(NGRAMS, NgramTokenizer);
     let mut writer = Index::builder()
         .schema(sb.build())
         .settings(settings)
         .tokenizers(tokenizers)
-        .single_segment_index_writer(RamDirectory::default(), WRITER_MEMORY)?;
+        .single_segment_index_writer(RamDirectory::default(), writer_memory(kb))?;
     let mut docs = Vec::new();
     for (i, e) in kb.entries.iter().enumerate() {
         for (p, text) in e.phrasings().enumerate() {
@@ -122,6 +135,10 @@ pub fn build(
         });
     }
     let index: Index = writer.finalize()?;
+    // Whatever was not taken (repeated texts) is not needed any more.
+    if let Ok(mut m) = prepared.lock() {
+        *m = Default::default();
+    }
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)

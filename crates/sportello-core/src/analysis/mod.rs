@@ -7,12 +7,12 @@
 //! knowledge base's own vocabulary. [`tokenizer`] exposes the same pipeline to tantivy.
 
 pub mod glossary;
+pub mod segment;
 pub mod stopwords;
 pub mod tokenizer;
 pub mod typo;
 
 use std::collections::HashMap;
-use unicode_segmentation::UnicodeSegmentation;
 
 pub use stopwords::is_stop_word;
 
@@ -50,6 +50,9 @@ pub struct Term {
 
 /// Lowercases and strips diacritics: `Perché` → `perche`, `Città` → `citta`.
 pub fn fold(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         for l in c.to_lowercase() {
@@ -75,7 +78,7 @@ fn is_apostrophe(c: char) -> bool {
 pub fn words(text: &str) -> Vec<Word> {
     let mut out = Vec::new();
     let mut position = 0;
-    for (start, w) in text.unicode_word_indices() {
+    for (start, w) in segment::word_indices(text) {
         let mut part_start = start;
         for part in w.split(is_apostrophe) {
             let from = part_start;

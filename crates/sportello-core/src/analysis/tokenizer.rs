@@ -1,8 +1,13 @@
 //! The Italian analyzer as a tantivy tokenizer, so the index and the questions agree.
 
-use super::Analyzer;
-use std::sync::Arc;
+use super::{Analyzer, Term};
+use crate::hash::FastMap;
+use std::sync::{Arc, Mutex};
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+/// Texts already analysed (by the engine, while building its own tables), so that the index
+/// does not analyse them a second time. Each is taken once; texts not in it are analysed.
+pub type Prepared = Arc<Mutex<FastMap<String, Vec<Term>>>>;
 
 /// Name under which the Italian tokenizer is registered in the index.
 pub const ITALIAN: &str = "sportello_it";
@@ -11,11 +16,17 @@ pub const ITALIAN: &str = "sportello_it";
 #[derive(Clone)]
 pub struct ItalianTokenizer {
     analyzer: Arc<Analyzer>,
+    prepared: Prepared,
 }
 
 impl ItalianTokenizer {
     pub fn new(analyzer: Arc<Analyzer>) -> Self {
-        ItalianTokenizer { analyzer }
+        ItalianTokenizer::with_prepared(analyzer, Prepared::default())
+    }
+
+    /// A tokenizer that takes the terms of `prepared` texts instead of analysing them again.
+    pub fn with_prepared(analyzer: Arc<Analyzer>, prepared: Prepared) -> Self {
+        ItalianTokenizer { analyzer, prepared }
     }
 }
 
@@ -44,7 +55,8 @@ impl Tokenizer for ItalianTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
-        let mut terms = self.analyzer.analyze(text);
+        let ready = self.prepared.lock().ok().and_then(|mut m| m.remove(text));
+        let mut terms = ready.unwrap_or_else(|| self.analyzer.analyze(text));
         // tantivy wants positions in order.
         terms.sort_by_key(|t| t.position);
         let tokens = terms
