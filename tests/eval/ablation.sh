@@ -27,6 +27,7 @@ row "Savoy light stemmer instead of Snowball (\`light_stemmer=true\`)" light_ste
 row "keep stop words (\`stop_words=false\`)" stop_words=false
 row "keep question words (\`question_words=true\`)" question_words=true
 row "keep greetings/politeness (\`drop_filler=false\`)" drop_filler=false
+row "no referrals to other administrations (\`referrals=false\`)" referrals=false
 row "no answer text (\`answer_boost=0\`)" answer_boost=0
 row "no tags/office (\`tags_boost=0\`)" tags_boost=0
 row "add word bigrams (\`bigrams=true\`)" bigrams=true

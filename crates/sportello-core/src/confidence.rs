@@ -11,7 +11,7 @@ use crate::kb::Thresholds;
 /// Default thresholds, chosen on the dev sets (see docs/quality.md).
 pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds {
     answer: 0.55,
-    clarify: 0.36,
+    clarify: 0.33,
 };
 
 /// Credit for a question word found only in an entry's answer text.

@@ -6,6 +6,7 @@
 //! every answer/tags document, the best phrasing of each entry plus its answer/tags score
 //! ranks the entries, and the calibrated confidence of the best ones decides the reply.
 
+use crate::analysis::referrals::{Referral, OTHER_OFFICES};
 use crate::analysis::typo::Vocabulary;
 use crate::analysis::{words, AnalysisOptions, Analyzer};
 use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
@@ -56,6 +57,9 @@ pub struct MatchConfig {
     pub recall_rerank: f32,
     /// Drop greetings, thanks and politeness ("vorrei sapere") from questions.
     pub drop_filler: bool,
+    /// Point questions about other administrations' matters (passport, pension…) that the KB
+    /// does not cover to the competent office, instead of offering loosely related entries.
+    pub referrals: bool,
     /// Thresholds overriding the agency's (for measuring the trade-off).
     pub thresholds: Option<Thresholds>,
 }
@@ -76,6 +80,7 @@ impl Default for MatchConfig {
             coverage_rerank: 1.0,
             recall_rerank: 0.1,
             drop_filler: true,
+            referrals: true,
             thresholds: None,
         }
     }
@@ -108,6 +113,7 @@ impl MatchConfig {
             "coverage_rerank" => self.coverage_rerank = num()?,
             "recall_rerank" => self.recall_rerank = num()?,
             "drop_filler" => self.drop_filler = flag()?,
+            "referrals" => self.referrals = flag()?,
             "answer_threshold" => {
                 let t = self.thresholds.get_or_insert_with(Thresholds::default);
                 t.answer = num()?;
@@ -146,6 +152,7 @@ impl MatchConfig {
         "coverage_rerank",
         "recall_rerank",
         "drop_filler",
+        "referrals",
         "answer_threshold",
         "clarify_threshold",
         "typos",
@@ -194,6 +201,8 @@ struct Analysed {
     grams: Vec<(String, f32)>,
     /// Ids of every term of the question's words, sorted and deduplicated.
     asked: Vec<u32>,
+    /// Index in [`OTHER_OFFICES`] of another administration's matter the question names.
+    referral: Option<usize>,
 }
 
 /// A scored entry.
@@ -215,6 +224,9 @@ pub struct Engine {
     index: KbIndex,
     vocab: Vocabulary,
     known_stems: FastSet<String>,
+    /// Other administrations' matters the KB does not cover: the stems of one expression and
+    /// the matter's index in [`OTHER_OFFICES`].
+    referrals: Vec<(Vec<String>, usize)>,
     /// Term text → id, over every analysed text of the KB.
     term_ids: FastMap<String, u32>,
     /// Entries containing each term (any field).
@@ -277,6 +289,10 @@ fn intern(ids: &mut FastMap<String, u32>, term: &str) -> u32 {
     let next = ids.len() as u32;
     *ids.entry(term.to_string()).or_insert(next)
 }
+
+/// Above this share of the best entry's phrasing found in the question, a question naming
+/// another administration's matter is still taken as the agency's (see [`Engine::ask`]).
+const REFERRAL_MAX_RECALL: f32 = 0.7;
 
 impl Engine {
     /// Builds the engine with the default configuration.
@@ -375,6 +391,11 @@ impl Engine {
             }
         }
         let vocab = Vocabulary::build(vocab_words.iter().map(String::as_str));
+        let referrals = if config.referrals {
+            Self::uncovered_referrals(&analyzer, &term_ids, &question_terms)
+        } else {
+            Vec::new()
+        };
         let thresholds = config
             .thresholds
             .or(kb.agency.thresholds)
@@ -386,6 +407,7 @@ impl Engine {
             index,
             vocab,
             known_stems,
+            referrals,
             term_ids,
             entry_df,
             question_terms,
@@ -418,6 +440,50 @@ impl Engine {
         })
     }
 
+    /// The expressions of [`OTHER_OFFICES`] as stems, keeping those with a word that no
+    /// entry's phrasings or tags use: a KB with entries about passports answers passport
+    /// questions itself, while an answer that only mentions one ("CIE or passport") does not.
+    fn uncovered_referrals(
+        analyzer: &Analyzer,
+        term_ids: &FastMap<String, u32>,
+        question_terms: &[Vec<u32>],
+    ) -> Vec<(Vec<String>, usize)> {
+        let asked: FastSet<u32> = question_terms.iter().flatten().copied().collect();
+        let covered = |stem: &String| term_ids.get(stem).is_some_and(|id| asked.contains(id));
+        let mut out = Vec::new();
+        for (i, referral) in OTHER_OFFICES.iter().enumerate() {
+            for expression in referral.expressions {
+                let stems: Vec<String> = words(expression)
+                    .iter()
+                    .filter(|w| !w.stop)
+                    .map(|w| analyzer.stem(&w.folded))
+                    .collect();
+                if !stems.is_empty() && !stems.iter().all(covered) {
+                    out.push((stems, i));
+                }
+            }
+        }
+        out
+    }
+
+    /// The other administration's matter the question is about, if any: one of its
+    /// expressions appears in the question's content words, in order and side by side.
+    fn referral_in(&self, terms: &[crate::analysis::Term]) -> Option<usize> {
+        if self.referrals.is_empty() {
+            return None;
+        }
+        let mut stems: Vec<&crate::analysis::Term> =
+            terms.iter().filter(|t| !t.synonym && !t.bigram).collect();
+        stems.sort_by_key(|t| t.position);
+        let stems: Vec<&str> = stems.iter().map(|t| t.text.as_str()).collect();
+        self.referrals.iter().find_map(|(expression, i)| {
+            stems
+                .windows(expression.len())
+                .any(|w| w.iter().zip(expression).all(|(a, b)| *a == b))
+                .then_some(*i)
+        })
+    }
+
     fn idf(&self, df: u32) -> f32 {
         let n = self.kb.entries.len() as f32;
         (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln()
@@ -447,7 +513,10 @@ impl Engine {
             corrected.push(fix);
         }
         let terms = self.analyzer.analyze_words(&ws);
-        let mut out = Analysed::default();
+        let mut out = Analysed {
+            referral: self.referral_in(&terms),
+            ..Analysed::default()
+        };
         if self.config.ngram_weight > 0.0 {
             let mut grams = Vec::new();
             for w in ws.iter().filter(|w| !w.stop) {
@@ -824,6 +893,32 @@ impl Engine {
             return self.decline(DeclineReason::NoMatch, Vec::new());
         }
         let best = &cands[0];
+        if let Some(r) = a.referral {
+            // Another administration's matter the KB does not cover: unless an entry answers
+            // it outright, or the question asks for most of what the best entry is about
+            // (the passport is then context: "rubati carta d'identità e patente"), say who
+            // handles it rather than offering entries that share a word with it.
+            let top = &ranked[0];
+            let recall = top
+                .recall
+                .unwrap_or_else(|| self.phrasing_recall(a, top.entry));
+            // A glossary topic (CIE, TARI…) shared by the question and the best entry's
+            // phrasings means the question names one of the agency's own matters too.
+            let entry_terms = &self.question_terms[top.entry as usize];
+            let names_own_topic = a.terms.iter().any(|(t, _)| {
+                t.starts_with(crate::analysis::SYNONYM_MARK)
+                    && self
+                        .term_ids
+                        .get(t)
+                        .is_some_and(|id| entry_terms.binary_search(id).is_ok())
+            });
+            if best.confidence < self.thresholds.answer
+                && recall < REFERRAL_MAX_RECALL
+                && !names_own_topic
+            {
+                return self.refer(&OTHER_OFFICES[r], cands.iter().take(3).cloned().collect());
+            }
+        }
         match confidence::decide(
             self.thresholds,
             best.confidence,
@@ -936,6 +1031,19 @@ impl Engine {
             confidence,
             related,
             why,
+        }
+    }
+
+    /// Declines a question about another administration's matter, naming the office.
+    fn refer(&self, referral: &Referral, candidates: Vec<Candidate>) -> Reply {
+        Reply::Decline {
+            message: format!(
+                "La domanda sembra riguardare {}: se ne occupa {}. Tra le informazioni di {} non c'è una risposta; per altre domande può contattare l'ufficio:",
+                referral.matter, referral.office, self.kb.agency.name
+            ),
+            reason: DeclineReason::OtherOffice,
+            contacts: self.kb.agency.contacts.clone(),
+            candidates,
         }
     }
 

@@ -53,6 +53,9 @@ pub enum DeclineReason {
     NoMatch,
     /// Entries matched, but not well enough to answer.
     LowConfidence,
+    /// The question is about a matter of another administration (a passport, a pension…)
+    /// that the knowledge base does not cover; the message names the office.
+    OtherOffice,
 }
 
 /// The reply to a citizen's question.

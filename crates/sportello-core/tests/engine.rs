@@ -69,7 +69,7 @@ fn answer_carries_safe_html_text_and_related() {
 #[test]
 fn declines_out_of_scope_with_contacts() {
     for q in [
-        "come rinnovo il passaporto alla questura",
+        "come si prepara la carbonara",
         "asdfghjkl qwerty",
         "chi ha vinto il campionato di calcio",
     ] {
@@ -215,4 +215,85 @@ fn bundle_round_trip_answers_the_same() {
     ] {
         assert_eq!(again.ask(q), engine().ask(q), "{q}");
     }
+}
+
+fn reason(reply: &Reply) -> Option<DeclineReason> {
+    match reply {
+        Reply::Decline { reason, .. } => Some(*reason),
+        _ => None,
+    }
+}
+
+#[test]
+fn other_administrations_matters_name_the_office() {
+    // The example KB mentions passports and driving licences only inside answers.
+    for (q, office) in [
+        ("come faccio a rinnovare il passaporto", "Questura"),
+        ("come si rinnova la patente di guida", "Motorizzazione"),
+        ("voglio cambiare medico di base", "ASL"),
+    ] {
+        let reply = engine().ask(q);
+        assert_eq!(
+            reason(&reply),
+            Some(DeclineReason::OtherOffice),
+            "{q}: {reply:?}"
+        );
+        let Reply::Decline {
+            message, contacts, ..
+        } = reply
+        else {
+            unreachable!()
+        };
+        assert!(message.contains(office), "{q}: {message}");
+        assert!(contacts.phone.is_some() || contacts.email.is_some());
+    }
+}
+
+#[test]
+fn other_offices_words_as_context_do_not_refer() {
+    // The question names the agency's own matter (the identity card) too.
+    let q = "ieri mi hanno rubato il portafoglio con la carta d'identità e la patente, come faccio per il documento?";
+    let reply = engine().ask(q);
+    assert_ne!(
+        reason(&reply),
+        Some(DeclineReason::OtherOffice),
+        "{reply:?}"
+    );
+    // A KB with entries about passports answers passport questions itself.
+    let kb = KnowledgeBase::from_entries(vec![
+        Entry {
+            id: "passaporto-rinnovo".into(),
+            question: "Come si rinnova il passaporto?".into(),
+            answer: "Su appuntamento in Questura.".into(),
+            ..Entry::default()
+        },
+        Entry {
+            id: "porto-armi".into(),
+            question: "Come si chiede il porto d'armi?".into(),
+            answer: "Con domanda alla Questura.".into(),
+            ..Entry::default()
+        },
+    ]);
+    let questura = Engine::new(kb).unwrap();
+    match questura.ask("come faccio a rinnovare il passaporto") {
+        Reply::Answer { id, .. } => assert_eq!(id, "passaporto-rinnovo"),
+        other => panic!("expected an answer, got {other:?}"),
+    }
+}
+
+#[test]
+fn referrals_can_be_switched_off() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../knowledge-base/comune-di-esempio"
+    );
+    let mut config = sportello_core::MatchConfig::default();
+    config.set("referrals", "false").unwrap();
+    let engine = Engine::with_config(load::load_path(path).unwrap().kb, config).unwrap();
+    let reply = engine.ask("come faccio a rinnovare il passaporto");
+    assert_ne!(
+        reason(&reply),
+        Some(DeclineReason::OtherOffice),
+        "{reply:?}"
+    );
 }

@@ -89,7 +89,7 @@ pub fn document() -> Value {
                     "why": {"type": "object", "description": "answer: perché è stata scelta (per i redattori)"},
                     "message": {"type": "string", "description": "clarify, decline, small_talk"},
                     "options": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}, "description": "clarify"},
-                    "reason": {"type": "string", "enum": ["empty", "no_match", "low_confidence"], "description": "decline"},
+                    "reason": {"type": "string", "enum": ["empty", "no_match", "low_confidence", "other_office"], "description": "decline"},
                     "contacts": {"$ref": "#/components/schemas/Contacts"},
                     "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}, "description": "decline: per i redattori, mai da mostrare come risposta"},
                     "intent": {"type": "string", "description": "small_talk"}

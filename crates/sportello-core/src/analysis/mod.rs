@@ -7,6 +7,7 @@
 //! knowledge base's own vocabulary. [`tokenizer`] exposes the same pipeline to tantivy.
 
 pub mod glossary;
+pub mod referrals;
 pub mod segment;
 pub mod stopwords;
 pub mod tokenizer;
