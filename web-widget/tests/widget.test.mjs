@@ -182,6 +182,8 @@ test('decline flow shows the agency contacts', async () => {
   await page.keyboard.press('Enter');
   const reply = await askByKeyboard(page, 'come si rinnova il passaporto in Francia?');
   assert.match(reply.cls, /decline/);
+  // Another administration's matter: the reply names the office that handles it.
+  assert.match(reply.text, /Questura/);
   const card = await inShadow(page, (root) => {
     const all = root.querySelectorAll('.decline');
     const c = all[all.length - 1].querySelector('.contacts');
