@@ -26,6 +26,7 @@ row "no stemming (\`stemming=false\`)" stemming=false
 row "Savoy light stemmer instead of Snowball (\`light_stemmer=true\`)" light_stemmer=true
 row "keep stop words (\`stop_words=false\`)" stop_words=false
 row "keep question words (\`question_words=true\`)" question_words=true
+row "drop \"non\" as a stop word (\`negation=false\`)" negation=false
 row "keep greetings/politeness (\`drop_filler=false\`)" drop_filler=false
 row "no referrals to other administrations (\`referrals=false\`)" referrals=false
 row "no answer text (\`answer_boost=0\`)" answer_boost=0

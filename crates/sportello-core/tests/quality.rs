@@ -26,7 +26,7 @@ fn example_kb_dev_sets_keep_their_quality() {
     qs.extend(queries(&dir.join("out-of-scope.jsonl")));
     let m = eval::evaluate(&engine, &qs).metrics;
     assert!(m.n >= 200 && m.n_out_of_scope >= 100, "{m:?}");
-    // Recorded: top1 0.822, mrr10 0.892, recall5 0.978, decline 0.908, false decline 0.204.
+    // Recorded: top1 0.813, mrr10 0.886, recall5 0.978, decline 0.908, false decline 0.209.
     assert!(m.top1 >= 0.80, "{m:?}");
     assert!(m.mrr10 >= 0.87, "{m:?}");
     assert!(m.recall5 >= 0.96, "{m:?}");
@@ -50,10 +50,10 @@ fn qa4faq_beats_the_published_systems_and_the_baseline() {
     let engine = Engine::new(kb.kb).unwrap();
     let m = eval::evaluate(&engine, &qs).metrics;
     assert_eq!(m.n, 1132);
-    // Recorded: top1 0.496, c@1 0.522, mrr10 0.617 (EVALITA 2016 best: c@1 0.444, MRR 0.542).
-    assert!(m.top1 >= 0.485, "{m:?}");
-    assert!(m.c_at_1 >= 0.50, "{m:?}");
-    assert!(m.mrr10 >= 0.605, "{m:?}");
+    // Recorded: top1 0.500, c@1 0.527, mrr10 0.623 (EVALITA 2016 best: c@1 0.444, MRR 0.542).
+    assert!(m.top1 >= 0.495, "{m:?}");
+    assert!(m.c_at_1 >= 0.515, "{m:?}");
+    assert!(m.mrr10 >= 0.615, "{m:?}");
     assert!(
         m.top1 > base.top1 && m.mrr10 > base.mrr10 && m.c_at_1 > base.c_at_1,
         "{m:?} vs {base:?}"

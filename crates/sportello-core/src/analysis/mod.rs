@@ -169,6 +169,9 @@ pub struct AnalysisOptions {
     pub bigrams: bool,
     /// Use Savoy's light Italian stemmer (as Lucene's ItalianLightStemFilter) instead of Snowball.
     pub light_stemmer: bool,
+    /// Keep "non" as a word (Snowball's stop list drops it): "non ho ricevuto la fattura" and
+    /// "ho ricevuto una fattura elevata" are different questions.
+    pub negation: bool,
 }
 
 impl Default for AnalysisOptions {
@@ -180,6 +183,7 @@ impl Default for AnalysisOptions {
             question_words: false,
             bigrams: false,
             light_stemmer: false,
+            negation: true,
         }
     }
 }
@@ -290,6 +294,9 @@ impl Analyzer {
 
     /// Whether a word is dropped as a stop word under the current options.
     pub fn drops(&self, w: &Word) -> bool {
+        if !self.options.negation && w.folded == "non" {
+            return true;
+        }
         w.stop
             && self.options.stop_words
             && !(self.options.question_words
@@ -448,6 +455,24 @@ mod tests {
     fn drops_stop_words_keeps_numbers() {
         let a = Analyzer::italian(&[], AnalysisOptions::default());
         assert_eq!(texts(&a, "il modello 730 della"), vec!["modell", "730"]);
+    }
+
+    #[test]
+    fn negation_is_kept_unless_switched_off() {
+        let a = Analyzer::italian(&[], AnalysisOptions::default());
+        assert_eq!(
+            texts(&a, "non ho ricevuto la fattura"),
+            vec!["non", "ricev", "fattur"]
+        );
+        let off = AnalysisOptions {
+            negation: false,
+            ..AnalysisOptions::default()
+        };
+        let a = Analyzer::italian(&[], off);
+        assert_eq!(
+            texts(&a, "non ho ricevuto la fattura"),
+            vec!["ricev", "fattur"]
+        );
     }
 
     #[test]

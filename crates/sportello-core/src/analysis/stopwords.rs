@@ -123,7 +123,8 @@ pub const STOP_WORDS: &[&str] = &[
     "che",
     "chi",
     "cui",
-    "non",
+    // "non" is not dropped: it is a content word ("non ho ricevuto la fattura"), see
+    // `AnalysisOptions::negation`.
     "piu",
     "quale",
     "quanto",
