@@ -540,6 +540,8 @@ export class SportelloChat extends HTMLElement {
         this.setAttribute('ready', '');
         this._showInfo();
         performance.mark?.('sportello-ready');
+        // The typo-correction table is built on first use; build it when the page is idle.
+        idle(() => this._assistant === assistant && assistant.warmUp?.());
         this.dispatchEvent(new CustomEvent('sportello-ready', {
           detail: { timings: this.timings, agency: this._info.name, entries: this._info.entries },
           bubbles: true, composed: true,

@@ -422,6 +422,13 @@ impl Engine {
         })
     }
 
+    /// Builds what the engine otherwise builds on first use (the typo-correction table, a
+    /// few milliseconds), so that no citizen's question waits for it. Servers call it right
+    /// after building; the web widget calls it when the page is idle.
+    pub fn warm_up(&self) {
+        self.vocab.warm_up();
+    }
+
     /// The knowledge base behind this engine.
     pub fn kb(&self) -> &KnowledgeBase {
         &self.kb

@@ -49,7 +49,10 @@ pub fn build_engine(path: &Path) -> Result<Engine, ReloadError> {
     if loaded.kb.entries.is_empty() {
         return Err(ReloadError::Empty(path.display().to_string()));
     }
-    Ok(Engine::new(loaded.kb)?)
+    let engine = Engine::new(loaded.kb)?;
+    // Built here, off the request path, rather than on a citizen's first misspelt question.
+    engine.warm_up();
+    Ok(engine)
 }
 
 /// A fingerprint of the files under `path` (names, sizes, modification times).

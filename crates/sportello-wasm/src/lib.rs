@@ -76,6 +76,13 @@ impl Assistant {
         json(&list)
     }
 
+    /// Builds the typo-correction table now (the widget calls it when the page is idle after
+    /// `ready`), so that the first misspelt question does not wait for it.
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&self) {
+        self.engine.warm_up();
+    }
+
     /// Agency name, contacts and the AI-disclosure sentence, as JSON.
     pub fn info(&self) -> String {
         let kb = self.engine.kb();

@@ -86,6 +86,11 @@ impl Vocabulary {
         }
     }
 
+    /// Builds the correction table now rather than on the first correction.
+    pub fn warm_up(&self) {
+        self.deletes();
+    }
+
     fn deletes(&self) -> &FastMap<String, Vec<u32>> {
         self.deletes.get_or_init(|| {
             let mut deletes: FastMap<String, Vec<u32>> = FastMap::default();
