@@ -144,8 +144,8 @@ fn clarify_offers_two_or_three_choices() {
             "Quanto costa la carta d'identità per gli adulti?",
         ),
         entry(
-            "cie-minori",
-            "Quanto costa la carta d'identità per i minori?",
+            "cie-ragazzi",
+            "Quanto costa la carta d'identità per i ragazzi?",
         ),
         entry("tari", "Quando si paga la TARI?"),
     ]);
@@ -157,7 +157,7 @@ fn clarify_offers_two_or_three_choices() {
             assert!((2..=3).contains(&options.len()), "{options:?}");
             let ids: Vec<_> = options.iter().map(|c| c.id.as_str()).collect();
             assert!(
-                ids.contains(&"cie-adulti") && ids.contains(&"cie-minori"),
+                ids.contains(&"cie-adulti") && ids.contains(&"cie-ragazzi"),
                 "{ids:?}"
             );
             assert!(message.starts_with("Forse cercavi"));

@@ -26,12 +26,12 @@ fn example_kb_dev_sets_keep_their_quality() {
     qs.extend(queries(&dir.join("out-of-scope.jsonl")));
     let m = eval::evaluate(&engine, &qs).metrics;
     assert!(m.n >= 200 && m.n_out_of_scope >= 100, "{m:?}");
-    // Recorded: top1 0.813, mrr10 0.886, recall5 0.978, decline 0.908, false decline 0.209.
-    assert!(m.top1 >= 0.80, "{m:?}");
-    assert!(m.mrr10 >= 0.87, "{m:?}");
+    // Recorded: top1 0.839, mrr10 0.900, recall5 0.978, decline 0.900, false decline 0.174.
+    assert!(m.top1 >= 0.82, "{m:?}");
+    assert!(m.mrr10 >= 0.885, "{m:?}");
     assert!(m.recall5 >= 0.96, "{m:?}");
     assert!(m.decline_rate.unwrap() >= 0.90, "{m:?}");
-    assert!(m.false_decline_rate <= 0.23, "{m:?}");
+    assert!(m.false_decline_rate <= 0.20, "{m:?}");
 }
 
 #[test]
@@ -50,10 +50,10 @@ fn qa4faq_beats_the_published_systems_and_the_baseline() {
     let engine = Engine::new(kb.kb).unwrap();
     let m = eval::evaluate(&engine, &qs).metrics;
     assert_eq!(m.n, 1132);
-    // Recorded: top1 0.500, c@1 0.527, mrr10 0.623 (EVALITA 2016 best: c@1 0.444, MRR 0.542).
-    assert!(m.top1 >= 0.495, "{m:?}");
+    // Recorded: top1 0.504, c@1 0.528, mrr10 0.625 (EVALITA 2016 best: c@1 0.444, MRR 0.542).
+    assert!(m.top1 >= 0.50, "{m:?}");
     assert!(m.c_at_1 >= 0.515, "{m:?}");
-    assert!(m.mrr10 >= 0.615, "{m:?}");
+    assert!(m.mrr10 >= 0.62, "{m:?}");
     assert!(
         m.top1 > base.top1 && m.mrr10 > base.mrr10 && m.c_at_1 > base.c_at_1,
         "{m:?} vs {base:?}"

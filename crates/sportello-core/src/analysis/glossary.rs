@@ -122,4 +122,21 @@ pub const PA_GLOSSARY: &[&[&str]] = &[
     ],
     &["scuolabus", "trasporto scolastico", "pulmino"],
     &["trasloco", "cambio di residenza", "cambio residenza"],
+    // General Italian: the same thing said in different words.
+    &["orario", "orari", "a che ora", "che ore"],
+    &["buttare", "gettare", "smaltire", "smaltimento", "disfarsi"],
+    &[
+        "minore",
+        "minorenne",
+        "minorenni",
+        "bambino",
+        "bambina",
+        "bimbo",
+        "bimba",
+    ],
+    &["cellulare", "telefonino", "smartphone"],
+    &["auto", "automobile", "macchina", "vettura", "autoveicolo"],
+    &["affitto", "locazione", "canone di locazione"],
+    &["anziano", "anziana", "anziani", "terza età"],
+    &["pagare", "pagamento", "versare", "versamento", "saldare"],
 ];
