@@ -7,7 +7,7 @@
 //! echoes are acknowledged and ignored; repeated deliveries (same `wamid` / `mid`) are
 //! answered once.
 
-use super::{after_reply, agency_for, record_vote};
+use super::{after_reply, agency_for, first_delivery, record_vote, user_allowed};
 use crate::chat::{self, plain, split_text, text, truncate, Choice};
 use crate::config::Channel;
 use crate::signature::{meta_signature_valid, secret_matches};
@@ -251,29 +251,14 @@ fn receive(
         Channel::Whatsapp => whatsapp_events(&payload),
         _ => messenger_events(&payload),
     };
-    let ch = channel.as_str();
-    let mut todo = Vec::new();
-    for ev in events {
-        if !state
-            .dedup
-            .first_time(&format!("{}:{ch}:{}", a.config.id, ev.id))
-        {
-            state
-                .metrics
-                .add("sportello_duplicates_total", format!("channel=\"{ch}\""));
-            continue;
-        }
-        if !state
-            .user_limit
-            .allow(&format!("{}:{ch}:{}", a.config.id, ev.user))
-        {
-            state
-                .metrics
-                .add("sportello_rate_limited_total", format!("channel=\"{ch}\""));
-            continue;
-        }
-        todo.push(ev);
-    }
+    // Repeated deliveries are dropped before the rate limit counts them.
+    let todo: Vec<_> = events
+        .into_iter()
+        .filter(|ev| {
+            first_delivery(&state, &a.config.id, channel, &ev.id)
+                && user_allowed(&state, &a.config.id, channel, &ev.user)
+        })
+        .collect();
     if !todo.is_empty() {
         let st = state.clone();
         state.spawn_send(async move {

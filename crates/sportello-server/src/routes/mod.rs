@@ -128,6 +128,42 @@ pub fn agency_for(
     }
 }
 
+/// True the first time a chat platform delivers this update or message (`id`); repeated
+/// deliveries are counted and should be acknowledged without a reply.
+pub fn first_delivery(
+    state: &AppState,
+    agency: &str,
+    channel: Channel,
+    id: impl std::fmt::Display,
+) -> bool {
+    let ch = channel.as_str();
+    let first = state.dedup.first_time(&format!("{agency}:{ch}:{id}"));
+    if !first {
+        state
+            .metrics
+            .add("sportello_duplicates_total", format!("channel=\"{ch}\""));
+    }
+    first
+}
+
+/// True while a chat user (`user`: the platform's id) is within the per-user rate limit;
+/// refusals are counted.
+pub fn user_allowed(
+    state: &AppState,
+    agency: &str,
+    channel: Channel,
+    user: impl std::fmt::Display,
+) -> bool {
+    let ch = channel.as_str();
+    let ok = state.user_limit.allow(&format!("{agency}:{ch}:{user}"));
+    if !ok {
+        state
+            .metrics
+            .add("sportello_rate_limited_total", format!("channel=\"{ch}\""));
+    }
+    ok
+}
+
 /// Bookkeeping after the engine replied: metrics, a log line without personal data, and
 /// the editors' feedback store for declines and clarifications.
 pub fn after_reply(

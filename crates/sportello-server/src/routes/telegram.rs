@@ -5,7 +5,7 @@
 //! Answers longer than one message are sent in pieces through the Bot API when a bot token
 //! is configured; otherwise the first piece ends with a link to the full answer.
 
-use super::{after_reply, agency_for, record_vote};
+use super::{after_reply, agency_for, first_delivery, record_vote, user_allowed};
 use crate::chat::{self, plain, split_text, text, truncate, Choice};
 use crate::config::Channel;
 use crate::signature::secret_matches;
@@ -240,13 +240,7 @@ pub async fn webhook(
         );
         return ack();
     };
-    if !state
-        .dedup
-        .first_time(&format!("{}:tg:{}", a.config.id, update.update_id))
-    {
-        state
-            .metrics
-            .add("sportello_duplicates_total", "channel=\"telegram\"".into());
+    if !first_delivery(&state, &a.config.id, Channel::Telegram, update.update_id) {
         return ack();
     }
     let (chat_id, user_id, out) = if let Some(m) = update.message {
@@ -280,16 +274,7 @@ pub async fn webhook(
 }
 
 fn allowed(state: &AppState, a: &AgencyState, user: i64) -> bool {
-    let ok = state
-        .user_limit
-        .allow(&format!("{}:tg:{user}", a.config.id));
-    if !ok {
-        state.metrics.add(
-            "sportello_rate_limited_total",
-            "channel=\"telegram\"".into(),
-        );
-    }
-    ok
+    user_allowed(state, &a.config.id, Channel::Telegram, user)
 }
 
 fn message_reply(state: &AppState, a: &AgencyState, text_in: Option<&str>) -> Vec<OutMessage> {
