@@ -462,11 +462,7 @@ impl Engine {
         let mut out = Vec::new();
         for (i, referral) in OTHER_OFFICES.iter().enumerate() {
             for expression in referral.expressions {
-                let stems: Vec<String> = words(expression)
-                    .iter()
-                    .filter(|w| !w.stop)
-                    .map(|w| analyzer.stem(&w.folded))
-                    .collect();
+                let stems = analyzer.content_stems(expression);
                 if !stems.is_empty() && !stems.iter().all(covered) {
                     out.push((stems, i));
                 }

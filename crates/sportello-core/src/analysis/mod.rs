@@ -257,8 +257,9 @@ impl Analyzer {
         }
     }
 
-    /// Stems of the non-stop words of `text` (how synonym expressions are compared).
-    fn content_stems(&self, text: &str) -> Vec<String> {
+    /// Stems of the non-stop words of `text` (how synonym expressions and referral
+    /// expressions are compared).
+    pub fn content_stems(&self, text: &str) -> Vec<String> {
         words(text)
             .iter()
             .filter(|w| !w.stop)
