@@ -95,16 +95,7 @@ impl Server {
             Some(s) => FeedbackSink::new(s, config.retention_days),
             None => FeedbackSink::disabled(),
         };
-        let state = AppState::new(config, sink).map_err(|source| {
-            // AppState::new stops at the first agency that fails; find which for the message.
-            let agency = config
-                .agencies
-                .iter()
-                .find(|a| state::build_engine(&a.kb).is_err())
-                .map(|a| a.id.clone())
-                .unwrap_or_default();
-            ServeError::Agency { agency, source }
-        })?;
+        let state = AppState::new(config, sink)?;
         Ok(Server {
             state: Arc::new(state),
             reload_poll: config.reload_poll,

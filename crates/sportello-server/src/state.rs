@@ -189,10 +189,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: &Config, feedback: FeedbackSink) -> Result<AppState, ReloadError> {
+    /// Builds every agency's engine; the error names the first agency that fails.
+    pub fn new(config: &Config, feedback: FeedbackSink) -> Result<AppState, crate::ServeError> {
         let mut agencies = HashMap::new();
         for a in &config.agencies {
-            let state = AgencyState::new(a.clone())?;
+            let state =
+                AgencyState::new(a.clone()).map_err(|source| crate::ServeError::Agency {
+                    agency: a.id.clone(),
+                    source,
+                })?;
             tracing::info!(
                 agency = a.id.as_str(),
                 entries = state.engine().kb().entries.len(),
