@@ -1,12 +1,15 @@
 //! The knowledge-base bundle: one JSON document with everything an engine needs for one
 //! agency (agency metadata, entries, small-talk overrides), written by `sportello build` and
-//! downloaded by the web widget, which builds its index from it. Answers travel already
+//! downloaded by the web widget, which opens its engine from the prebuilt tables and index in
+//! it (or builds them, when they do not match). Answers travel already
 //! rendered (safe HTML and chat text), so the browser never parses Markdown.
 
 use crate::engine::{Engine, EngineError, MatchConfig};
 use crate::kb::{Agency, Entry, KnowledgeBase};
 use crate::render::Rendered;
 use crate::smalltalk::SmallTalkOverride;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 /// The bundle format version this library writes and reads.
@@ -24,6 +27,10 @@ pub struct Bundle {
     /// Each entry's answer, rendered, in the order of `entries`.
     #[serde(default)]
     pub rendered: Vec<Rendered>,
+    /// The engine's tables and index ([`crate::prebuilt`]), base64: the browser opens the
+    /// engine from them instead of building it. Optional; ignored when it does not match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prebuilt: Option<String>,
 }
 
 /// A bundle that cannot be read.
@@ -42,12 +49,20 @@ pub enum BundleError {
 /// Serialises a knowledge base as a bundle (compact JSON), rendering every answer.
 #[cfg(feature = "markdown")]
 pub fn to_json(kb: &KnowledgeBase) -> String {
+    let rendered: Vec<Rendered> = kb.entries.iter().map(crate::render::render_entry).collect();
+    // The engine the widget would build, stored; a KB the engine cannot take gets no
+    // prebuilt data (the widget then reports the problem when it builds).
+    let prebuilt = Engine::with_rendered(kb.clone(), MatchConfig::default(), rendered.clone())
+        .and_then(|e| e.prebuilt())
+        .ok()
+        .map(|bytes| BASE64.encode(bytes));
     let bundle = Bundle {
         format: FORMAT,
         agency: kb.agency.clone(),
         entries: kb.entries.clone(),
         smalltalk: kb.smalltalk.clone(),
-        rendered: kb.entries.iter().map(crate::render::render_entry).collect(),
+        rendered,
+        prebuilt,
     };
     serde_json::to_string(&bundle).expect("a bundle of strings always serialises")
 }
@@ -70,7 +85,14 @@ pub fn engine(text: &str) -> Result<Engine, BundleError> {
         entries: b.entries,
         smalltalk: b.smalltalk,
     };
-    Ok(Engine::with_rendered(kb, MatchConfig::default(), rendered)?)
+    // Prebuilt data that is not valid base64 is treated like data that does not match.
+    let prebuilt = b.prebuilt.and_then(|p| BASE64.decode(p).ok());
+    Ok(Engine::from_prebuilt_or_kb(
+        kb,
+        MatchConfig::default(),
+        rendered,
+        prebuilt.as_deref(),
+    )?)
 }
 
 fn read(text: &str) -> Result<Bundle, BundleError> {

@@ -13,6 +13,7 @@ use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
 use crate::hash::{FastMap, FastSet};
 use crate::index::{self, AllScores, DocKind, KbIndex};
 use crate::kb::{KnowledgeBase, Thresholds};
+use crate::prebuilt;
 use crate::render::Rendered;
 use crate::reply::{Candidate, DeclineReason, Explanation, MatchedWord, Reply};
 use crate::smalltalk::SmallTalkPack;
@@ -173,6 +174,8 @@ pub enum EngineError {
     Index(#[from] index::IndexError),
     #[error("risposte già pronte per {found} voci, ma la base di conoscenza ne ha {expected}: ricostruisci il bundle con `sportello build`")]
     Rendered { expected: usize, found: usize },
+    #[error(transparent)]
+    Prebuilt(#[from] prebuilt::PrebuiltError),
 }
 
 /// A question word after correction, with its terms.
@@ -244,6 +247,18 @@ pub struct Engine {
     config: MatchConfig,
     thresholds: Thresholds,
     smalltalk: SmallTalkPack,
+    /// Opened from prebuilt data rather than built from the KB's texts.
+    prebuilt: bool,
+}
+
+/// What an engine derives from the KB's texts (the expensive part of building it).
+struct Tables {
+    term_ids: FastMap<String, u32>,
+    question_terms: Vec<Vec<u32>>,
+    answer_terms: Vec<Vec<u32>>,
+    phrasing_words: Vec<Vec<Vec<PhrasingWord>>>,
+    vocab: Vocabulary,
+    known_stems: FastSet<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -317,13 +332,160 @@ impl Engine {
         config: MatchConfig,
         rendered: Vec<Rendered>,
     ) -> Result<Engine, EngineError> {
+        Self::check_rendered(&kb, &rendered)?;
+        let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
+        let (tables, prepared) = Self::derive(&kb, &analyzer);
+        let prepared = Arc::new(std::sync::Mutex::new(prepared));
+        let ngrams = config.ngram_weight > 0.0;
+        let index = index::build(&kb, analyzer.clone(), prepared, ngrams)?;
+        Ok(Self::assemble(
+            kb, config, rendered, analyzer, tables, index, false,
+        ))
+    }
+
+    /// Opens the engine from the data [`Engine::prebuilt`] wrote for this knowledge base,
+    /// without analysing its texts or building its index again (what the web widget does
+    /// with a bundle). The replies are the same as those of an engine built from `kb`. Data
+    /// for another knowledge base, version or configuration, or damaged data, is an error:
+    /// build from the knowledge base instead.
+    pub fn from_prebuilt(
+        kb: KnowledgeBase,
+        config: MatchConfig,
+        rendered: Vec<Rendered>,
+        data: &[u8],
+    ) -> Result<Engine, EngineError> {
+        Self::check_rendered(&kb, &rendered)?;
+        let (analyzer, tables, index) = Self::open_prebuilt(&kb, config, data)?;
+        Ok(Self::assemble(
+            kb, config, rendered, analyzer, tables, index, true,
+        ))
+    }
+
+    /// Opens from `data` when it was prebuilt for this knowledge base and configuration, else
+    /// builds from the knowledge base (as [`Engine::with_rendered`]): prebuilt data is a cache.
+    pub fn from_prebuilt_or_kb(
+        kb: KnowledgeBase,
+        config: MatchConfig,
+        rendered: Vec<Rendered>,
+        data: Option<&[u8]>,
+    ) -> Result<Engine, EngineError> {
+        Self::check_rendered(&kb, &rendered)?;
+        if let Some(Ok((analyzer, tables, index))) =
+            data.map(|d| Self::open_prebuilt(&kb, config, d))
+        {
+            return Ok(Self::assemble(
+                kb, config, rendered, analyzer, tables, index, true,
+            ));
+        }
+        Self::with_rendered(kb, config, rendered)
+    }
+
+    fn open_prebuilt(
+        kb: &KnowledgeBase,
+        config: MatchConfig,
+        data: &[u8],
+    ) -> Result<(Arc<Analyzer>, Tables, KbIndex), EngineError> {
+        let ngrams = config.ngram_weight > 0.0;
+        let fingerprint = prebuilt::fingerprint(kb, config.analysis, ngrams);
+        let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
+        let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
+        let index = index::open(kb, stored.index_files, ngrams)
+            .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
+        let tables = Tables {
+            term_ids: stored
+                .terms
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (t, i as u32))
+                .collect(),
+            question_terms: stored.question_terms,
+            answer_terms: stored.answer_terms,
+            phrasing_words: stored
+                .phrasing_words
+                .into_iter()
+                .map(|entry| {
+                    entry
+                        .into_iter()
+                        .map(|words| {
+                            words
+                                .into_iter()
+                                .map(|w| PhrasingWord {
+                                    terms: w.terms,
+                                    stem: w.stem,
+                                    idf: 0.0,
+                                })
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect(),
+            vocab: Vocabulary::from_counts(stored.vocab),
+            known_stems: stored.known_stems.into_iter().collect(),
+        };
+        Ok((analyzer, tables, index))
+    }
+
+    /// What [`Engine::from_prebuilt`] reads: the engine's term tables, vocabulary and index
+    /// files, with a fingerprint of the knowledge base and the configuration.
+    pub fn prebuilt(&self) -> Result<Vec<u8>, EngineError> {
+        let mut terms = vec![String::new(); self.term_ids.len()];
+        for (t, &id) in &self.term_ids {
+            terms[id as usize] = t.clone();
+        }
+        let mut known_stems: Vec<String> = self.known_stems.iter().cloned().collect();
+        known_stems.sort_unstable();
+        let tables = prebuilt::Tables {
+            terms,
+            question_terms: self.question_terms.clone(),
+            answer_terms: self.answer_terms.clone(),
+            phrasing_words: self
+                .phrasing_words
+                .iter()
+                .map(|entry| {
+                    entry
+                        .iter()
+                        .map(|words| {
+                            words
+                                .iter()
+                                .map(|w| prebuilt::StoredWord {
+                                    terms: w.terms.clone(),
+                                    stem: w.stem,
+                                })
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect(),
+            vocab: self.vocab.counts(),
+            known_stems,
+            index_files: index::files(&self.index)?,
+        };
+        let ngrams = self.config.ngram_weight > 0.0;
+        let fingerprint = prebuilt::fingerprint(&self.kb, self.config.analysis, ngrams);
+        Ok(prebuilt::encode(&tables, fingerprint))
+    }
+
+    /// Whether this engine was opened from prebuilt data.
+    pub fn is_prebuilt(&self) -> bool {
+        self.prebuilt
+    }
+
+    fn check_rendered(kb: &KnowledgeBase, rendered: &[Rendered]) -> Result<(), EngineError> {
         if rendered.len() != kb.entries.len() {
             return Err(EngineError::Rendered {
                 expected: kb.entries.len(),
                 found: rendered.len(),
             });
         }
-        let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
+        Ok(())
+    }
+
+    /// Analyses every text of the KB once, for the term tables, the phrasing words, the
+    /// vocabulary and (through `Prepared`) the index.
+    fn derive(
+        kb: &KnowledgeBase,
+        analyzer: &Analyzer,
+    ) -> (Tables, FastMap<String, Vec<crate::analysis::Term>>) {
         let mut term_ids = FastMap::default();
         let mut question_terms = Vec::with_capacity(kb.entries.len());
         let mut answer_terms = Vec::with_capacity(kb.entries.len());
@@ -348,7 +510,7 @@ impl Engine {
                     q.push(intern(&mut term_ids, &t.text));
                 }
                 if k < phrasings {
-                    per_phrasing.push(phrasing_word_list(&analyzer, &ws, &terms, &mut term_ids));
+                    per_phrasing.push(phrasing_word_list(analyzer, &ws, &terms, &mut term_ids));
                     prepared.insert(text.to_string(), terms);
                 }
                 vocab_words.extend(ws.into_iter().filter(|w| !w.stop).map(|w| w.folded));
@@ -369,9 +531,43 @@ impl Engine {
             question_terms.push(q);
             answer_terms.push(a);
         }
-        let prepared = Arc::new(std::sync::Mutex::new(prepared));
-        let ngrams = config.ngram_weight > 0.0;
-        let index = index::build(&kb, analyzer.clone(), prepared, ngrams)?;
+        let mut seen = FastSet::default();
+        for w in &vocab_words {
+            if seen.insert(w.as_str()) {
+                known_stems.insert(analyzer.stem(w));
+            }
+        }
+        let vocab = Vocabulary::build(vocab_words.iter().map(String::as_str));
+        let tables = Tables {
+            term_ids,
+            question_terms,
+            answer_terms,
+            phrasing_words,
+            vocab,
+            known_stems,
+        };
+        (tables, prepared)
+    }
+
+    /// The engine from its derived tables and index: document frequencies, idf, referrals,
+    /// thresholds and small talk (all cheap).
+    fn assemble(
+        kb: KnowledgeBase,
+        config: MatchConfig,
+        rendered: Vec<Rendered>,
+        analyzer: Arc<Analyzer>,
+        tables: Tables,
+        index: KbIndex,
+        prebuilt: bool,
+    ) -> Engine {
+        let Tables {
+            term_ids,
+            question_terms,
+            answer_terms,
+            mut phrasing_words,
+            vocab,
+            known_stems,
+        } = tables;
         let mut entry_df = vec![0u32; term_ids.len()];
         for (q, a) in question_terms.iter().zip(&answer_terms) {
             let mut all: Vec<u32> = q.iter().chain(a).copied().collect();
@@ -386,13 +582,6 @@ impl Engine {
             let df = p.stem.map_or(1, |t| entry_df[t as usize].max(1)) as f32;
             p.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
-        let mut seen = FastSet::default();
-        for w in &vocab_words {
-            if seen.insert(w.as_str()) {
-                known_stems.insert(analyzer.stem(w));
-            }
-        }
-        let vocab = Vocabulary::build(vocab_words.iter().map(String::as_str));
         let referrals = if config.referrals {
             Self::uncovered_referrals(&analyzer, &term_ids, &question_terms)
         } else {
@@ -403,7 +592,7 @@ impl Engine {
             .or(kb.agency.thresholds)
             .unwrap_or_default();
         let smalltalk = SmallTalkPack::new(&kb.agency.name, &kb.smalltalk);
-        Ok(Engine {
+        Engine {
             kb,
             analyzer,
             index,
@@ -419,7 +608,8 @@ impl Engine {
             config,
             thresholds,
             smalltalk,
-        })
+            prebuilt,
+        }
     }
 
     /// Builds what the engine otherwise builds on first use (the typo-correction table, a

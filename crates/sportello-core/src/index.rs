@@ -8,8 +8,10 @@
 use crate::analysis::tokenizer::{ItalianTokenizer, NgramTokenizer, Prepared, ITALIAN, NGRAMS};
 use crate::analysis::Analyzer;
 use crate::kb::KnowledgeBase;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tantivy::directory::RamDirectory;
+use tantivy::directory::{Directory, RamDirectory, TerminatingWrite};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::{doc, Index, IndexSettings, ReloadPolicy, Searcher};
 
@@ -18,6 +20,8 @@ use tantivy::{doc, Index, IndexSettings, ReloadPolicy, Searcher};
 /// allocating and zeroing megabytes, which was most of the index build time of a small KB in
 /// the browser. One byte of budget per byte of KB text (a table slot per 24 bytes, more than
 /// the distinct terms of ordinary text), between 256 KB and 4 MB.
+const META: &str = "meta.json";
+
 fn writer_memory(kb: &KnowledgeBase) -> usize {
     let text_bytes: usize = kb
         .entries
@@ -58,6 +62,9 @@ pub struct KbIndex {
     pub fields: Fields,
     pub searcher: Searcher,
     pub docs: Vec<DocMeta>,
+    /// The files as stored (tantivy's managed directory hides their footers): what
+    /// [`files`] reads.
+    dir: RamDirectory,
 }
 
 /// Errors building the index (these are internal failures, not problems of the KB).
@@ -69,6 +76,12 @@ pub enum IndexError {
         "errore interno dell'indice: attesi {expected} documenti in un segmento, trovati {found}"
     )]
     Layout { expected: usize, found: usize },
+    #[error("errore interno dell'indice: file non previsto «{0}» nei dati precalcolati")]
+    File(String),
+    #[error("errore interno dell'indice: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("errore interno dell'indice: {0}")]
+    Write(#[from] tantivy::directory::error::OpenWriteError),
 }
 
 fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
@@ -98,6 +111,7 @@ pub fn build(
         docstore_compress_dedicated_thread: false,
         ..IndexSettings::default()
     };
+    let dir = RamDirectory::default();
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(
         ITALIAN,
@@ -108,20 +122,15 @@ pub fn build(
         .schema(sb.build())
         .settings(settings)
         .tokenizers(tokenizers)
-        .single_segment_index_writer(RamDirectory::default(), writer_memory(kb))?;
-    let mut docs = Vec::new();
-    for (i, e) in kb.entries.iter().enumerate() {
-        for (p, text) in e.phrasings().enumerate() {
+        .single_segment_index_writer(dir.clone(), writer_memory(kb))?;
+    for e in &kb.entries {
+        for text in e.phrasings() {
             let doc = if ngrams {
                 doc!(fields.phrase => text, fields.grams => text)
             } else {
                 doc!(fields.phrase => text)
             };
             writer.add_document(doc)?;
-            docs.push(DocMeta {
-                entry: i as u32,
-                kind: DocKind::Phrasing(p as u32),
-            });
         }
         let mut tags = e.tags.join(" . ");
         if let Some(office) = &e.office {
@@ -129,16 +138,41 @@ pub fn build(
             tags.push_str(office);
         }
         writer.add_document(doc!(fields.answer => e.answer.as_str(), fields.tags => tags))?;
-        docs.push(DocMeta {
-            entry: i as u32,
-            kind: DocKind::Body,
-        });
     }
+    let docs = layout(kb);
     let index: Index = writer.finalize()?;
     // Whatever was not taken (repeated texts) is not needed any more.
     if let Ok(mut m) = prepared.lock() {
         *m = Default::default();
     }
+    searchable(&index, fields, docs, dir)
+}
+
+/// The documents of `kb` in index order: each entry's phrasings, then its body.
+fn layout(kb: &KnowledgeBase) -> Vec<DocMeta> {
+    let mut docs = Vec::new();
+    for (i, e) in kb.entries.iter().enumerate() {
+        for p in 0..e.phrasings().count() {
+            docs.push(DocMeta {
+                entry: i as u32,
+                kind: DocKind::Phrasing(p as u32),
+            });
+        }
+        docs.push(DocMeta {
+            entry: i as u32,
+            kind: DocKind::Body,
+        });
+    }
+    docs
+}
+
+/// The reader and searcher of a built or opened index, checked against the expected layout.
+fn searchable(
+    index: &Index,
+    fields: Fields,
+    docs: Vec<DocMeta>,
+    dir: RamDirectory,
+) -> Result<KbIndex, IndexError> {
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
@@ -155,10 +189,87 @@ pub fn build(
         fields,
         searcher,
         docs,
+        dir,
     })
 }
 
-/// Collects every matching document with its score (the index is small; ranking is ours).
+/// The files of a built index (meta.json and the segment's files), to be stored and opened
+/// again with [`open`].
+pub fn files(index: &KbIndex) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
+    let idx = index.searcher.index();
+    let dir = &index.dir;
+    let read_err = |e: tantivy::directory::error::OpenReadError| {
+        IndexError::Tantivy(tantivy::TantivyError::from(e))
+    };
+    let mut out = vec![(
+        META.to_string(),
+        dir.atomic_read(Path::new(META)).map_err(read_err)?,
+    )];
+    use tantivy::index::SegmentComponent as C;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for meta in idx.searchable_segment_metas()? {
+        for c in [
+            C::Postings,
+            C::Positions,
+            C::Terms,
+            C::Store,
+            C::FastFields,
+            C::FieldNorms,
+            C::Delete,
+        ] {
+            paths.push(meta.relative_path(c));
+        }
+    }
+    for path in paths {
+        if !dir.exists(&path).unwrap_or(false) {
+            continue;
+        }
+        let bytes = dir.open_read(&path).map_err(read_err)?.read_bytes()?;
+        out.push((
+            path.to_string_lossy().into_owned(),
+            bytes.as_slice().to_owned(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Opens an index from the files [`files`] listed, for the same `kb` (its documents must be
+/// laid out as [`build`] lays them).
+pub fn open(
+    kb: &KnowledgeBase,
+    files: Vec<(String, Vec<u8>)>,
+    ngrams: bool,
+) -> Result<KbIndex, IndexError> {
+    let dir = RamDirectory::create();
+    for (name, bytes) in files {
+        let path = Path::new(&name);
+        // Only plain file names: the blob names files inside the index, nothing else.
+        if path.components().count() != 1 || name.starts_with('.') {
+            return Err(IndexError::File(name));
+        }
+        if name == META {
+            dir.atomic_write(path, &bytes)?;
+        } else {
+            let mut w = dir
+                .open_write(path)
+                .map_err(|_| IndexError::File(name.clone()))?;
+            w.write_all(&bytes)?;
+            w.terminate()?;
+        }
+    }
+    let index = Index::open(dir.clone())?;
+    let schema = index.schema();
+    let field = |name: &str| schema.get_field(name).map_err(IndexError::Tantivy);
+    let fields = Fields {
+        phrase: field("phrase")?,
+        answer: field("answer")?,
+        tags: field("tags")?,
+        grams: field("grams")?,
+    };
+    let _ = ngrams; // the n-gram field is in every schema; only its contents depend on it
+    searchable(&index, fields, layout(kb), dir)
+}
+
 pub struct AllScores;
 
 impl tantivy::collector::Collector for AllScores {

@@ -10,7 +10,8 @@
 //!   typos), also registered as a tantivy tokenizer; [`index`]: the tantivy index in RAM.
 //! - [`Engine`]: `ask` (answer / "Forse cercavi…" / decline / small talk) and `search`;
 //!   [`confidence`]: calibration and decision; [`smalltalk`]; [`render`]: Markdown to safe HTML.
-//! - [`bundle`]: one JSON document per agency, for the web widget.
+//! - [`bundle`]: one JSON document per agency, for the web widget, with the engine's
+//!   [`prebuilt`] tables and index so that the browser does not build them.
 //! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.
 //!
 //! The engine does no I/O (file loading is behind the default `fs` feature) and uses no
@@ -41,6 +42,7 @@ pub mod hash;
 pub mod index;
 pub mod kb;
 pub mod load;
+pub mod prebuilt;
 pub mod render;
 pub mod reply;
 pub mod smalltalk;

@@ -26,6 +26,8 @@ struct Info<'a> {
     contacts: &'a Contacts,
     ai_disclosure: String,
     entries: usize,
+    /// Whether the engine was opened from the bundle's prebuilt data (else built from its KB).
+    prebuilt: bool,
 }
 
 /// One suggestion while typing.
@@ -42,8 +44,9 @@ fn json<T: Serialize>(value: &T) -> String {
 
 #[wasm_bindgen]
 impl Assistant {
-    /// Builds the engine (and its index, in memory) from the bundle's JSON text; the answers
-    /// come rendered in the bundle, so no Markdown parser is shipped to the browser.
+    /// Opens the engine from the bundle's JSON text: from its prebuilt tables and index when
+    /// they match its knowledge base, else by building them in memory. The answers come
+    /// rendered in the bundle, so no Markdown parser is shipped to the browser.
     #[wasm_bindgen(constructor)]
     pub fn new(bundle_json: &str) -> Result<Assistant, JsError> {
         let engine = bundle::engine(bundle_json).map_err(|e| JsError::new(&e.to_string()))?;
@@ -92,6 +95,7 @@ impl Assistant {
             contacts: &kb.agency.contacts,
             ai_disclosure: self.engine.ai_disclosure(),
             entries: kb.entries.len(),
+            prebuilt: self.engine.is_prebuilt(),
         })
     }
 }

@@ -70,6 +70,10 @@ impl Vocabulary {
         for w in words {
             *counts.entry(w.to_string()).or_default() += 1;
         }
+        Self::with_counts(counts)
+    }
+
+    fn with_counts(counts: FastMap<String, u32>) -> Vocabulary {
         let mut list: Vec<String> = counts
             .keys()
             .filter(|w| {
@@ -84,6 +88,20 @@ impl Vocabulary {
             deletes: std::sync::OnceLock::new(),
             words: list,
         }
+    }
+
+    /// The vocabulary from (word, occurrences) pairs, as [`Vocabulary::counts`] lists them.
+    pub fn from_counts(counts: impl IntoIterator<Item = (String, u32)>) -> Vocabulary {
+        let counts: FastMap<String, u32> = counts.into_iter().collect();
+        Self::with_counts(counts)
+    }
+
+    /// Every word with its number of occurrences, sorted by word.
+    pub fn counts(&self) -> Vec<(String, u32)> {
+        let mut list: Vec<(String, u32)> =
+            self.counts.iter().map(|(w, &c)| (w.clone(), c)).collect();
+        list.sort_unstable();
+        list
     }
 
     /// Builds the correction table now rather than on the first correction.
