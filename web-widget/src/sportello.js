@@ -535,6 +535,7 @@ export class SportelloChat extends HTMLElement {
         const tReady = performance.now();
         this.timings = {
           start: t0, bundle: tBundle - t0, engine: tEngine - t0, index: tReady - tIndex, ready: tReady,
+          prebuilt: Boolean(this._info.prebuilt),
         };
         this.ready = true;
         this.setAttribute('ready', '');

@@ -131,6 +131,9 @@ test('keyboard only: Tab to the launcher, Enter, ask the CIE cost, read the answ
   assert.match(disclosure.text, /assistente automatico/);
   // Focus stays in the field, ready for the next question.
   assert.equal((await focused(page)).tag, 'input');
+  // The engine was opened from the bundle's prebuilt index, not built in the page (a
+  // bundle written by another version of Sportello would be built, and slower).
+  assert.equal(await page.evaluate(() => document.querySelector('sportello-chat').timings.prebuilt), true);
   await page.screenshot({ path: path.join(artifacts, 'answer.png') });
 
   // Esc closes and gives focus back to the launcher.
