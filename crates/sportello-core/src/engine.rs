@@ -386,9 +386,9 @@ impl Engine {
         data: &[u8],
     ) -> Result<(Arc<Analyzer>, Tables, KbIndex), EngineError> {
         let ngrams = config.ngram_weight > 0.0;
-        let fingerprint = prebuilt::fingerprint(kb, config.analysis, ngrams);
-        let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
+        let fingerprint = prebuilt::fingerprint(kb, &analyzer, ngrams);
+        let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
         let index = index::open(kb, stored.index_files, ngrams)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
         let tables = Tables {
@@ -461,7 +461,7 @@ impl Engine {
             index_files: index::files(&self.index)?,
         };
         let ngrams = self.config.ngram_weight > 0.0;
-        let fingerprint = prebuilt::fingerprint(&self.kb, self.config.analysis, ngrams);
+        let fingerprint = prebuilt::fingerprint(&self.kb, &self.analyzer, ngrams);
         Ok(prebuilt::encode(&tables, fingerprint))
     }
 

@@ -14,7 +14,7 @@
 //! entry and phrasing its content words, the vocabulary with counts, the known stems, and
 //! the index files (name, bytes).
 
-use crate::analysis::AnalysisOptions;
+use crate::analysis::Analyzer;
 use crate::kb::KnowledgeBase;
 
 const MAGIC: &[u8; 4] = b"SPTB";
@@ -82,11 +82,30 @@ impl Fnv {
     }
 }
 
-/// Fingerprint of what the tables are derived from.
-pub(crate) fn fingerprint(kb: &KnowledgeBase, options: AnalysisOptions, ngrams: bool) -> u64 {
+/// Italian text that goes through every step of the analysis (elisions, accents, stop words,
+/// plurals, negation, glossary expressions and acronyms): its terms are part of the
+/// fingerprint, so that data written by an analyzer that behaves differently (another build of
+/// the same version) is not used.
+const PROBE: &str = "Quanto costa la carta d'identità elettronica? Dov'è l'ufficio anagrafe \
+    dell'URP: orari della ZTL, TARI e IMU per gli anziani; non ho ricevuto i certificati né la \
+    tessera elettorale, perché? Cambio di residenza, SPID, pagoPA, ISEE e buttare il divano.";
+
+/// Fingerprint of what the tables are derived from: the KB's texts and synonyms, the analysis
+/// options, the version, the glossary and how the analyzer treats [`PROBE`].
+pub(crate) fn fingerprint(kb: &KnowledgeBase, analyzer: &Analyzer, ngrams: bool) -> u64 {
     let mut h = Fnv::new();
     h.text(env!("CARGO_PKG_VERSION"));
-    h.text(&format!("{options:?} ngrams={ngrams}"));
+    h.bytes(&VERSION.to_le_bytes());
+    h.text(&format!("{:?} ngrams={ngrams}", analyzer.options()));
+    for group in crate::analysis::glossary::PA_GLOSSARY {
+        for s in *group {
+            h.text(s);
+        }
+    }
+    for t in analyzer.analyze(PROBE) {
+        h.text(&t.text);
+        h.bytes(&[t.synonym as u8, t.bigram as u8]);
+    }
     for group in &kb.agency.synonyms {
         h.text("group");
         for s in group {
@@ -433,16 +452,21 @@ mod tests {
             answer: "Poco.".into(),
             ..Default::default()
         }]);
+        use crate::analysis::AnalysisOptions;
         let o = AnalysisOptions::default();
-        let base = fingerprint(&kb, o, false);
-        assert_eq!(base, fingerprint(&kb, o, false));
-        assert_ne!(base, fingerprint(&kb, o, true));
+        let a = Analyzer::italian(&[], o);
+        let base = fingerprint(&kb, &a, false);
+        assert_eq!(base, fingerprint(&kb, &Analyzer::italian(&[], o), false));
+        assert_ne!(base, fingerprint(&kb, &a, true));
         let other = AnalysisOptions {
             stemming: false,
             ..o
         };
-        assert_ne!(base, fingerprint(&kb, other, false));
+        assert_ne!(
+            base,
+            fingerprint(&kb, &Analyzer::italian(&[], other), false)
+        );
         kb.entries[0].answer = "Molto.".into();
-        assert_ne!(base, fingerprint(&kb, o, false));
+        assert_ne!(base, fingerprint(&kb, &a, false));
     }
 }
