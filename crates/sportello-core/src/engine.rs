@@ -391,13 +391,16 @@ impl Engine {
         let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
         let index = index::open(kb, stored.index_files, ngrams)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
+        let mut term_ids =
+            FastMap::with_capacity_and_hasher(stored.terms.len(), Default::default());
+        for (i, t) in stored.terms.into_iter().enumerate() {
+            term_ids.insert(t, i as u32);
+        }
+        let mut known_stems =
+            FastSet::with_capacity_and_hasher(stored.known_stems.len(), Default::default());
+        known_stems.extend(stored.known_stems);
         let tables = Tables {
-            term_ids: stored
-                .terms
-                .into_iter()
-                .enumerate()
-                .map(|(i, t)| (t, i as u32))
-                .collect(),
+            term_ids,
             question_terms: stored.question_terms,
             answer_terms: stored.answer_terms,
             phrasing_words: stored
@@ -420,7 +423,7 @@ impl Engine {
                 })
                 .collect(),
             vocab: Vocabulary::from_counts(stored.vocab),
-            known_stems: stored.known_stems.into_iter().collect(),
+            known_stems,
         };
         Ok((analyzer, tables, index))
     }

@@ -63,6 +63,11 @@ pub struct Vocabulary {
     words: Vec<String>,
 }
 
+/// Whether a word is long enough, and free of digits, to be offered as a correction.
+fn correctable(w: &str) -> bool {
+    w.chars().count() >= MIN_CORRECTABLE_CHARS - 1 && !w.bytes().any(|c| c.is_ascii_digit())
+}
+
 impl Vocabulary {
     /// Builds the vocabulary from folded, non-stop words.
     pub fn build<'a>(words: impl IntoIterator<Item = &'a str>) -> Vocabulary {
@@ -74,14 +79,7 @@ impl Vocabulary {
     }
 
     fn with_counts(counts: FastMap<String, u32>) -> Vocabulary {
-        let mut list: Vec<String> = counts
-            .keys()
-            .filter(|w| {
-                w.chars().count() >= MIN_CORRECTABLE_CHARS - 1
-                    && !w.chars().any(|c| c.is_ascii_digit())
-            })
-            .cloned()
-            .collect();
+        let mut list: Vec<String> = counts.keys().filter(|w| correctable(w)).cloned().collect();
         list.sort();
         Vocabulary {
             counts,
@@ -90,10 +88,25 @@ impl Vocabulary {
         }
     }
 
-    /// The vocabulary from (word, occurrences) pairs, as [`Vocabulary::counts`] lists them.
-    pub fn from_counts(counts: impl IntoIterator<Item = (String, u32)>) -> Vocabulary {
-        let counts: FastMap<String, u32> = counts.into_iter().collect();
-        Self::with_counts(counts)
+    /// The vocabulary from (word, occurrences) pairs sorted by word, as
+    /// [`Vocabulary::counts`] lists them (unsorted input is sorted here).
+    pub fn from_counts(counts: Vec<(String, u32)>) -> Vocabulary {
+        let mut words: Vec<String> = Vec::with_capacity(counts.len());
+        let mut map = FastMap::with_capacity_and_hasher(counts.len(), Default::default());
+        for (w, c) in counts {
+            if correctable(&w) {
+                words.push(w.clone());
+            }
+            map.insert(w, c);
+        }
+        if !words.is_sorted() {
+            words.sort();
+        }
+        Vocabulary {
+            counts: map,
+            deletes: std::sync::OnceLock::new(),
+            words,
+        }
     }
 
     /// Every word with its number of occurrences, sorted by word.
