@@ -496,6 +496,12 @@ fn build_writes_a_bundle_that_holds_the_whole_kb() {
     let entries = v["entries"].as_array().expect("entries");
     assert!(entries.len() >= 70, "{}", entries.len());
     assert!(entries.iter().any(|e| e["id"] == "cie-costo"));
+    // The engine's index and tables travel prebuilt, and the bundle opens from them.
+    assert!(v["prebuilt"].as_str().is_some_and(|p| p.len() > 1000));
+    let engine = sportello_core::bundle::engine(&text).expect("bundle opens");
+    assert!(engine.is_prebuilt());
+    let out_text = String::from_utf8_lossy(&o.stdout);
+    assert!(out_text.contains("motore aperto dal bundle"), "{out_text}");
 }
 
 #[test]
