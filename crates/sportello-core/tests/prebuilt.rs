@@ -135,3 +135,23 @@ fn damaged_prebuilt_data_falls_back_to_building() {
     assert!(!engine.is_prebuilt());
     assert_eq!(engine.ask(question), expected);
 }
+
+#[test]
+fn small_and_empty_kbs_round_trip() {
+    let one = KnowledgeBase::from_entries(vec![sportello_core::Entry {
+        id: "tari".into(),
+        question: "Come si paga la TARI?".into(),
+        answer: "Con l'avviso pagoPA.".into(),
+        ..Default::default()
+    }]);
+    for kb in [one, KnowledgeBase::from_entries(Vec::new())] {
+        let built = Engine::new(kb.clone()).unwrap();
+        let data = built.prebuilt().unwrap();
+        let opened =
+            Engine::from_prebuilt(kb.clone(), MatchConfig::default(), rendered(&kb), &data)
+                .unwrap();
+        for q in ["come pago la tari", "passaporto", ""] {
+            assert_eq!(built.ask(q), opened.ask(q), "{q}");
+        }
+    }
+}
