@@ -188,12 +188,13 @@ struct QueryWord {
     idf: f32,
 }
 
-/// A content word of a phrasing: its terms (stem and synonym tokens) and its idf.
-#[derive(Debug, Clone)]
-struct PhrasingWord {
-    terms: Vec<u32>,
-    stem: Option<u32>,
-    idf: f32,
+/// A content word of a phrasing: its terms (stem and synonym tokens), its own stem and its
+/// idf (computed when the engine is assembled; not stored in prebuilt data).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PhrasingWord {
+    pub terms: Vec<u32>,
+    pub stem: Option<u32>,
+    pub idf: f32,
 }
 
 /// An analysed question.
@@ -403,25 +404,7 @@ impl Engine {
             term_ids,
             question_terms: stored.question_terms,
             answer_terms: stored.answer_terms,
-            phrasing_words: stored
-                .phrasing_words
-                .into_iter()
-                .map(|entry| {
-                    entry
-                        .into_iter()
-                        .map(|words| {
-                            words
-                                .into_iter()
-                                .map(|w| PhrasingWord {
-                                    terms: w.terms,
-                                    stem: w.stem,
-                                    idf: 0.0,
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect(),
+            phrasing_words: stored.phrasing_words,
             vocab: Vocabulary::from_counts(stored.vocab),
             known_stems,
         };
@@ -441,24 +424,7 @@ impl Engine {
             terms,
             question_terms: self.question_terms.clone(),
             answer_terms: self.answer_terms.clone(),
-            phrasing_words: self
-                .phrasing_words
-                .iter()
-                .map(|entry| {
-                    entry
-                        .iter()
-                        .map(|words| {
-                            words
-                                .iter()
-                                .map(|w| prebuilt::StoredWord {
-                                    terms: w.terms.clone(),
-                                    stem: w.stem,
-                                })
-                                .collect()
-                        })
-                        .collect()
-                })
-                .collect(),
+            phrasing_words: self.phrasing_words.clone(),
             vocab: self.vocab.counts(),
             known_stems,
             index_files: index::files(&self.index)?,

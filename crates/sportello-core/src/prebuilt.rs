@@ -15,6 +15,7 @@
 //! the index files (name, bytes).
 
 use crate::analysis::Analyzer;
+use crate::engine::PhrasingWord;
 use crate::kb::KnowledgeBase;
 
 const MAGIC: &[u8; 4] = b"SPTB";
@@ -38,21 +39,15 @@ pub enum PrebuiltError {
     Index(String),
 }
 
-/// A content word of a phrasing, as stored: its term ids and its own stem's id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StoredWord {
-    pub terms: Vec<u32>,
-    pub stem: Option<u32>,
-}
-
 /// Everything the engine derives from the knowledge base's texts.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct Tables {
     /// Term texts in id order.
     pub terms: Vec<String>,
     pub question_terms: Vec<Vec<u32>>,
     pub answer_terms: Vec<Vec<u32>>,
-    pub phrasing_words: Vec<Vec<Vec<StoredWord>>>,
+    /// Per entry and phrasing, its content words (their idf is not stored: read back as 0).
+    pub phrasing_words: Vec<Vec<Vec<PhrasingWord>>>,
     /// Folded KB words with their number of occurrences, sorted.
     pub vocab: Vec<(String, u32)>,
     /// Stems of the KB words, sorted.
@@ -350,7 +345,11 @@ pub(crate) fn decode(
                     s if (s - 1) < terms as u64 => Some((s - 1) as u32),
                     _ => return Err(PrebuiltError::Damaged("termine inesistente")),
                 };
-                words.push(StoredWord { terms: ids, stem });
+                words.push(PhrasingWord {
+                    terms: ids,
+                    stem,
+                    idf: 0.0,
+                });
             }
             entry.push(words);
         }
@@ -386,13 +385,15 @@ mod tests {
             question_terms: vec![vec![0, 1, 2]],
             answer_terms: vec![vec![1]],
             phrasing_words: vec![vec![vec![
-                StoredWord {
+                PhrasingWord {
                     terms: vec![0, 2],
                     stem: Some(0),
+                    idf: 0.0,
                 },
-                StoredWord {
+                PhrasingWord {
                     terms: vec![1],
                     stem: None,
+                    idf: 0.0,
                 },
             ]]],
             vocab: vec![("carta".into(), 3), ("identita".into(), 1)],
