@@ -390,7 +390,7 @@ impl Engine {
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
         let fingerprint = prebuilt::fingerprint(kb, &analyzer, ngrams);
         let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
-        let index = index::open(kb, stored.index_files, ngrams)
+        let index = index::open(kb, stored.index_files)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
         let mut term_ids =
             FastMap::with_capacity_and_hasher(stored.terms.len(), Default::default());

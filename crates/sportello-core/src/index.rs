@@ -9,7 +9,7 @@ use crate::analysis::tokenizer::{ItalianTokenizer, NgramTokenizer, Prepared, ITA
 use crate::analysis::Analyzer;
 use crate::kb::KnowledgeBase;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use tantivy::directory::{Directory, RamDirectory, TerminatingWrite};
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
@@ -20,8 +20,6 @@ use tantivy::{doc, Index, IndexSettings, ReloadPolicy, Searcher};
 /// allocating and zeroing megabytes, which was most of the index build time of a small KB in
 /// the browser. One byte of budget per byte of KB text (a table slot per 24 bytes, more than
 /// the distinct terms of ordinary text), between 256 KB and 4 MB.
-const META: &str = "meta.json";
-
 fn writer_memory(kb: &KnowledgeBase) -> usize {
     let text_bytes: usize = kb
         .entries
@@ -30,6 +28,9 @@ fn writer_memory(kb: &KnowledgeBase) -> usize {
         .sum();
     text_bytes.clamp(256_000, 4_000_000)
 }
+
+/// The index's own file (schema, settings, segments), beside the segment files.
+const META: &str = "meta.json";
 
 /// What a document stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,40 +207,34 @@ pub fn files(index: &KbIndex) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
         dir.atomic_read(Path::new(META)).map_err(read_err)?,
     )];
     use tantivy::index::SegmentComponent as C;
-    let mut paths: Vec<PathBuf> = Vec::new();
+    let components = [
+        C::Postings,
+        C::Positions,
+        C::Terms,
+        C::Store,
+        C::FastFields,
+        C::FieldNorms,
+        C::Delete,
+    ];
     for meta in idx.searchable_segment_metas()? {
-        for c in [
-            C::Postings,
-            C::Positions,
-            C::Terms,
-            C::Store,
-            C::FastFields,
-            C::FieldNorms,
-            C::Delete,
-        ] {
-            paths.push(meta.relative_path(c));
+        for c in components.clone() {
+            let path = meta.relative_path(c);
+            if !dir.exists(&path).unwrap_or(false) {
+                continue;
+            }
+            let bytes = dir.open_read(&path).map_err(read_err)?.read_bytes()?;
+            out.push((
+                path.to_string_lossy().into_owned(),
+                bytes.as_slice().to_owned(),
+            ));
         }
-    }
-    for path in paths {
-        if !dir.exists(&path).unwrap_or(false) {
-            continue;
-        }
-        let bytes = dir.open_read(&path).map_err(read_err)?.read_bytes()?;
-        out.push((
-            path.to_string_lossy().into_owned(),
-            bytes.as_slice().to_owned(),
-        ));
     }
     Ok(out)
 }
 
 /// Opens an index from the files [`files`] listed, for the same `kb` (its documents must be
 /// laid out as [`build`] lays them).
-pub fn open(
-    kb: &KnowledgeBase,
-    files: Vec<(String, Vec<u8>)>,
-    ngrams: bool,
-) -> Result<KbIndex, IndexError> {
+pub fn open(kb: &KnowledgeBase, files: Vec<(String, Vec<u8>)>) -> Result<KbIndex, IndexError> {
     let dir = RamDirectory::create();
     for (name, bytes) in files {
         let path = Path::new(&name);
@@ -250,9 +245,7 @@ pub fn open(
         if name == META {
             dir.atomic_write(path, &bytes)?;
         } else {
-            let mut w = dir
-                .open_write(path)
-                .map_err(|_| IndexError::File(name.clone()))?;
+            let mut w = dir.open_write(path)?;
             w.write_all(&bytes)?;
             w.terminate()?;
         }
@@ -266,10 +259,10 @@ pub fn open(
         tags: field("tags")?,
         grams: field("grams")?,
     };
-    let _ = ngrams; // the n-gram field is in every schema; only its contents depend on it
     searchable(&index, fields, layout(kb), dir)
 }
 
+/// Collects every matching document with its score (the index is small; ranking is ours).
 pub struct AllScores;
 
 impl tantivy::collector::Collector for AllScores {
