@@ -291,6 +291,20 @@ function fill(template, values) {
   return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
 }
 
+/**
+ * Fetches and compiles the engine: streaming (compiled as the bytes arrive) when the server
+ * sends `application/wasm`, from the whole file otherwise.
+ */
+async function compileWasm(url) {
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`motore non trovato (${url}: HTTP ${response.status})`);
+  const type = (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
+}
+
 let instances = 0;
 const idle = (fn) =>
   'requestIdleCallback' in window ? requestIdleCallback(fn, { timeout: 1500 }) : setTimeout(fn, 200);
@@ -512,8 +526,12 @@ export class SportelloChat extends HTMLElement {
       if (!r.ok) throw new Error(`base di conoscenza non trovata (${bundleUrl}: HTTP ${r.status})`);
       return r.text();
     });
-    const engine = import(new URL('./sportello_wasm.js', import.meta.url).href).then(async (mod) => {
-      await mod.default({ module_or_path: new URL('./sportello_wasm_bg.wasm', import.meta.url) });
+    // The wasm is fetched and compiled while its JS glue is still being fetched (one round
+    // trip less than letting the glue fetch it).
+    const compiled = compileWasm(new URL('./sportello_wasm_bg.wasm', import.meta.url));
+    const glue = import(new URL('./sportello_wasm.js', import.meta.url).href);
+    const engine = Promise.all([glue, compiled]).then(async ([mod, module]) => {
+      await mod.default({ module_or_path: module });
       return mod;
     });
     let tBundle = 0;

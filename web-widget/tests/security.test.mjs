@@ -206,3 +206,25 @@ test('a missing bundle gives an Italian error message in the dialog', async () =
   assert.deepEqual(page.errors, []);
   await context.close();
 });
+
+test('a server that sends the wasm as application/octet-stream still gets a working widget', async () => {
+  const { context, page } = await newPage(browser, server.origin);
+  let served = null;
+  await page.route('**/sportello_wasm_bg.wasm', async (route) => {
+    const response = await route.fetch();
+    served = 'application/octet-stream';
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': served } });
+  });
+  await page.goto(`${server.origin}/__test/index.html`);
+  await page.waitForFunction(() => document.querySelector('sportello-chat').ready, null, { timeout: 20000 });
+  assert.equal(served, 'application/octet-stream', 'the wasm went through the rewritten route');
+  const reply = await page.evaluate(async () => {
+    const host = document.querySelector('sportello-chat');
+    await host.ask('orari biblioteca comunale');
+    return JSON.parse(host.assistant.ask('orari biblioteca comunale'));
+  });
+  assert.equal(reply.kind, 'answer');
+  assert.equal(reply.id, 'html-question');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
