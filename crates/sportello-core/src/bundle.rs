@@ -95,16 +95,22 @@ pub fn engine(text: &str) -> Result<Engine, BundleError> {
     )?)
 }
 
+/// Parses the bundle once; only when that fails is it read again for its format number, so
+/// that a bundle of another format is reported as such rather than as broken JSON.
 fn read(text: &str) -> Result<Bundle, BundleError> {
     #[derive(Deserialize)]
     struct Version {
         format: u32,
     }
-    let v: Version = serde_json::from_str(text).map_err(|e| BundleError::Json(e.to_string()))?;
-    if v.format != FORMAT {
-        return Err(BundleError::Version { found: v.format });
+    let version_error = |found| BundleError::Version { found };
+    match serde_json::from_str::<Bundle>(text) {
+        Ok(b) if b.format == FORMAT => Ok(b),
+        Ok(b) => Err(version_error(b.format)),
+        Err(e) => match serde_json::from_str::<Version>(text) {
+            Ok(v) if v.format != FORMAT => Err(version_error(v.format)),
+            _ => Err(BundleError::Json(e.to_string())),
+        },
     }
-    serde_json::from_str(text).map_err(|e| BundleError::Json(e.to_string()))
 }
 
 #[cfg(all(test, feature = "markdown"))]
@@ -142,6 +148,11 @@ mod tests {
         assert!(matches!(
             from_json(&text),
             Err(BundleError::Version { found: 99 })
+        ));
+        // A future format whose shape this version cannot read is reported by its number.
+        assert!(matches!(
+            from_json("{\"format\":2,\"entries\":{\"moved\":true}}"),
+            Err(BundleError::Version { found: 2 })
         ));
         assert!(matches!(from_json("{"), Err(BundleError::Json(_))));
         assert!(matches!(
