@@ -44,6 +44,9 @@ pub struct MatchConfig {
     pub synonym_weight: f32,
     /// Weight of a corrected word relative to a word as written.
     pub corrected_weight: f32,
+    /// Credit, in the coverage, of a question word matched only after typo correction
+    /// (relative to a word matched as written).
+    pub corrected_credit: f32,
     /// Weight of a pair of neighbouring words.
     pub bigram_weight: f32,
     /// Weight, in the coverage, of a question word the KB never uses (relative to a word
@@ -75,6 +78,7 @@ impl Default for MatchConfig {
             tags_boost: 0.5,
             synonym_weight: 0.7,
             corrected_weight: 0.8,
+            corrected_credit: 1.0,
             bigram_weight: 0.5,
             unknown_word_weight: 1.0,
             ngram_weight: 0.0,
@@ -130,6 +134,7 @@ impl MatchConfig {
             "tags_boost" => self.tags_boost = num()?,
             "synonym_weight" => self.synonym_weight = num()?,
             "corrected_weight" => self.corrected_weight = num()?,
+            "corrected_credit" => self.corrected_credit = num()?,
             _ => {
                 return Err(format!(
                     "impostazione sconosciuta «{key}»; ammesse: {}",
@@ -164,6 +169,7 @@ impl MatchConfig {
         "tags_boost",
         "synonym_weight",
         "corrected_weight",
+        "corrected_credit",
     ];
 }
 
@@ -863,11 +869,16 @@ impl Engine {
         let (mut total, mut got) = (0.0f32, 0.0f32);
         for w in &a.words {
             total += w.idf;
+            let credit = if w.corrected.is_some() {
+                self.config.corrected_credit
+            } else {
+                1.0
+            };
             let ids = w.terms.iter().flatten();
             if ids.clone().any(|t| q.binary_search(t).is_ok()) {
-                got += w.idf;
+                got += w.idf * credit;
             } else if ids.into_iter().any(|t| ans.binary_search(t).is_ok()) {
-                got += w.idf * ANSWER_ONLY_CREDIT;
+                got += w.idf * ANSWER_ONLY_CREDIT * credit;
             }
         }
         if total > 0.0 {
