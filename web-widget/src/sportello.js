@@ -292,10 +292,22 @@ function fill(template, values) {
 }
 
 /**
- * Fetches and compiles the engine: streaming (compiled as the bytes arrive) when the server
- * sends `application/wasm`, from the whole file otherwise.
+ * Fetches and compiles the engine once per page (several widgets, or a new `src`, share it):
+ * streaming (compiled as the bytes arrive) when the server sends `application/wasm`, from the
+ * whole file otherwise. A failure is not kept, so that a later attempt fetches again.
  */
-async function compileWasm(url) {
+const compiledWasm = new Map();
+function compileWasm(url) {
+  const key = String(url);
+  if (!compiledWasm.has(key)) {
+    const compiling = fetchAndCompile(url);
+    compiling.catch(() => compiledWasm.delete(key));
+    compiledWasm.set(key, compiling);
+  }
+  return compiledWasm.get(key);
+}
+
+async function fetchAndCompile(url) {
   const response = await fetch(url, { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`motore non trovato (${url}: HTTP ${response.status})`);
   const type = (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();

@@ -64,6 +64,12 @@ const PAGE = `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>
   <script type="application/json">{"launcher": "Chiedi all'Assistente del Comune", "send": "Chiedi"}</script>
 </sportello-chat></body></html>`;
 
+const TWO = `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Due widget</title>
+<script type="module" src="/web-widget/dist/sportello.js"></script></head>
+<body><main><h1>Pagina di prova</h1></main>
+<sportello-chat id="a" src="/__test/bundle/" load="eager"></sportello-chat>
+<sportello-chat id="b" src="/__test/bundle/" load="eager" position="left"></sportello-chat></body></html>`;
+
 const MISSING = `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Test errore</title>
 <script type="module" src="/web-widget/dist/sportello.js"></script></head>
 <body><main><h1>Pagina di prova</h1></main><sportello-chat src="/__test/non-esiste/"></sportello-chat></body></html>`;
@@ -75,6 +81,7 @@ before(async () => {
   fs.writeFileSync(path.join(dir, 'bundle', 'bundle.json'), JSON.stringify(bundle));
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   fs.writeFileSync(path.join(dir, 'missing.html'), MISSING);
+  fs.writeFileSync(path.join(dir, 'two.html'), TWO);
   server = await startServer(undefined, { '/__test/': dir });
   browser = await launch();
 });
@@ -225,6 +232,25 @@ test('a server that sends the wasm as application/octet-stream still gets a work
   });
   assert.equal(reply.kind, 'answer');
   assert.equal(reply.id, 'html-question');
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('two widgets and a new src share one download and compilation of the engine', async () => {
+  const { context, page } = await newPage(browser, server.origin);
+  const wasmRequests = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasmRequests.push(r.url());
+  });
+  await page.goto(`${server.origin}/__test/two.html`);
+  await page.waitForFunction(() => [...document.querySelectorAll('sportello-chat')].every((h) => h.ready));
+  // A new knowledge-base address for one of them: it loads again, the engine is not fetched again.
+  await page.evaluate(() => document.getElementById('b').setAttribute('src', '/__test/bundle/bundle.json'));
+  await page.waitForFunction(() => document.getElementById('b').ready);
+  const kinds = await page.evaluate(() => [...document.querySelectorAll('sportello-chat')]
+    .map((h) => JSON.parse(h.assistant.ask('orari biblioteca comunale')).id));
+  assert.deepEqual(kinds, ['html-question', 'html-question']);
+  assert.equal(wasmRequests.length, 1, JSON.stringify(wasmRequests));
   assert.deepEqual(page.errors, []);
   await context.close();
 });
