@@ -57,6 +57,8 @@ struct User {
 
 #[derive(Deserialize)]
 struct CallbackQuery {
+    #[serde(default)]
+    id: Option<String>,
     from: User,
     #[serde(default)]
     message: Option<CallbackMessage>,
@@ -261,6 +263,9 @@ pub async fn webhook(
         if !allowed(&state, &a, cb.from.id) {
             return ack();
         }
+        if let Some(id) = cb.id.as_deref() {
+            answer_callback_query(&state, &a, id);
+        }
         (
             chat_id,
             cb.from.id,
@@ -322,6 +327,28 @@ fn callback_reply(state: &AppState, a: &AgencyState, data: &str) -> Vec<OutMessa
         }
         None => plain_messages(text::CHOICE_GONE),
     }
+}
+
+/// Tells Telegram the button press was handled, so that the citizen's app stops showing it
+/// as loading. Needs the Bot API (a bot token): the webhook response carries the reply itself.
+fn answer_callback_query(state: &Arc<AppState>, a: &AgencyState, callback_id: &str) {
+    let Some(token) = a.config.telegram.as_ref().and_then(|t| t.bot_token.clone()) else {
+        return;
+    };
+    let url = format!(
+        "{}/bot{token}/answerCallbackQuery",
+        state.telegram_api_base_url
+    );
+    let body = json!({ "callback_query_id": callback_id });
+    let st = state.clone();
+    let agency = a.config.id.clone();
+    state.spawn_send(async move {
+        if let Err(e) = st.http.post(&url).json(&body).send().await.and_then(|r| r.error_for_status()) {
+            st.metrics.add("sportello_send_errors_total", "channel=\"telegram\"".into());
+            // Without the URL: it holds the bot token.
+            tracing::warn!(agency = agency.as_str(), channel = "telegram", error = %e.without_url(), "answerCallbackQuery failed");
+        }
+    });
 }
 
 /// One message goes back in the webhook response; several are sent in order through the

@@ -260,3 +260,26 @@ async fn long_answers_go_in_pieces_through_the_bot_api() {
     assert_eq!(total, 144, "every sentence delivered once");
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn button_presses_are_answered_through_the_bot_api() {
+    let api = FakeApi::start().await;
+    let s = start(Options {
+        graph_base_url: api.base_url.clone(),
+        bot_token: true,
+        ..Options::default()
+    })
+    .await;
+    let r = post_telegram(&s, &telegram_callback(5, 8, "u:cie-costo"), Some(TG_SECRET)).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["method"], "sendMessage",
+        "the reply stays in the webhook response"
+    );
+    let got = api.wait_for(1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].path, "/bot123:bot-token/answerCallbackQuery");
+    assert_eq!(got[0].body["callback_query_id"], "cb5");
+    s.stop().await;
+}
