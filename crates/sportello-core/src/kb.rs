@@ -9,6 +9,19 @@ pub struct Origin {
     pub file: String,
     /// 1-based line number of the entry in that file.
     pub line: usize,
+    /// The line of each field the entry was read from (key, line), where known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(String, usize)>,
+}
+
+impl Origin {
+    /// The line of `field`, or of the entry when the field's own line is not known.
+    pub fn line_of(&self, field: &str) -> usize {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == field)
+            .map_or(self.line, |&(_, l)| l)
+    }
 }
 
 /// One FAQ entry.

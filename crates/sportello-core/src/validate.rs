@@ -13,6 +13,14 @@ fn place(e: &Entry) -> (String, Option<usize>) {
     }
 }
 
+/// Where one field of an entry was written (its own line when known).
+fn place_field(e: &Entry, field: &str) -> (String, Option<usize>) {
+    match &e.origin {
+        Some(o) => (o.file.clone(), Some(o.line_of(field))),
+        None => (format!("voce {}", e.id), None),
+    }
+}
+
 fn describe(e: &Entry) -> String {
     match &e.origin {
         Some(o) if o.file.ends_with(".md") => format!("«{}» ({})", e.id, o.file),
@@ -62,15 +70,20 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             if key.is_empty() {
                 continue;
             }
+            let field = if p == e.question {
+                "question"
+            } else {
+                "alternatives"
+            };
             if own.contains(&key) {
-                let (file, line) = place(e);
+                let (file, line) = place_field(e, field);
                 out.push(
                     Diagnostic::warning(
                         file,
                         line,
                         format!("la frase «{p}» è ripetuta nella stessa voce"),
                     )
-                    .field("alternatives")
+                    .field(field)
                     .hint("togli la ripetizione"),
                 );
                 continue;
@@ -78,10 +91,10 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             own.push(key.clone());
             match phrasings.get(&key) {
                 Some(other) if other.id != e.id => {
-                    let (file, line) = place(e);
+                    let (file, line) = place_field(e, field);
                     out.push(
                         Diagnostic::error(file, line, format!("la frase «{p}» compare anche nella voce {}", describe(other)))
-                            .field("alternatives")
+                            .field(field)
                             .hint("una frase deve portare a una sola voce: tienila dove risponde meglio e toglila dall'altra"),
                     );
                 }
@@ -94,14 +107,14 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     for e in &kb.entries {
         for r in &e.related {
             if r == &e.id {
-                let (file, line) = place(e);
+                let (file, line) = place_field(e, "related");
                 out.push(
                     Diagnostic::warning(file, line, format!("la voce «{r}» rimanda a se stessa"))
                         .field("related")
                         .hint("togli il proprio identificativo da related"),
                 );
             } else if !by_id.contains_key(r.as_str()) {
-                let (file, line) = place(e);
+                let (file, line) = place_field(e, "related");
                 let close = by_id
                     .keys()
                     .map(|k| (crate::analysis::typo::edit_distance(r, k, 3), *k))

@@ -129,6 +129,7 @@ impl EntryBuilder<'_> {
             origin: Some(Origin {
                 file: self.file.to_string(),
                 line: self.line,
+                fields: fields.iter().map(|f| (f.key.clone(), f.line)).collect(),
             }),
             ..Entry::default()
         };
