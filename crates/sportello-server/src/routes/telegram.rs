@@ -298,11 +298,12 @@ fn message_reply(state: &AppState, a: &AgencyState, text_in: Option<&str>) -> Ve
     }
 }
 
+fn bot_token(a: &AgencyState) -> Option<&str> {
+    a.config.telegram.as_ref()?.bot_token.as_deref()
+}
+
 fn has_bot_token(a: &AgencyState) -> bool {
-    a.config
-        .telegram
-        .as_ref()
-        .is_some_and(|t| t.bot_token.is_some())
+    bot_token(a).is_some()
 }
 
 fn callback_reply(state: &AppState, a: &AgencyState, data: &str) -> Vec<OutMessage> {
@@ -332,30 +333,16 @@ fn callback_reply(state: &AppState, a: &AgencyState, data: &str) -> Vec<OutMessa
 /// Tells Telegram the button press was handled, so that the citizen's app stops showing it
 /// as loading. Needs the Bot API (a bot token): the webhook response carries the reply itself.
 fn answer_callback_query(state: &Arc<AppState>, a: &AgencyState, callback_id: &str) {
-    let Some(token) = a.config.telegram.as_ref().and_then(|t| t.bot_token.clone()) else {
-        return;
-    };
-    let url = format!(
-        "{}/bot{token}/answerCallbackQuery",
-        state.telegram_api_base_url
-    );
-    let body = json!({ "callback_query_id": callback_id });
-    let st = state.clone();
-    let agency = a.config.id.clone();
-    state.spawn_send(async move {
-        if let Err(e) = st.http.post(&url).json(&body).send().await.and_then(|r| r.error_for_status()) {
-            st.metrics.add("sportello_send_errors_total", "channel=\"telegram\"".into());
-            // Without the URL: it holds the bot token.
-            tracing::warn!(agency = agency.as_str(), channel = "telegram", error = %e.without_url(), "answerCallbackQuery failed");
-        }
-    });
+    if let Some(token) = bot_token(a) {
+        let body = json!({ "callback_query_id": callback_id });
+        call_bot_api(state, a, token, "answerCallbackQuery", vec![body]);
+    }
 }
 
 /// One message goes back in the webhook response; several are sent in order through the
 /// Bot API (only possible with a bot token; [`messages`] makes sure of that).
 fn respond(state: &Arc<AppState>, a: &AgencyState, chat_id: i64, out: Vec<OutMessage>) -> Response {
-    let token = a.config.telegram.as_ref().and_then(|t| t.bot_token.clone());
-    match (out.len(), token) {
+    match (out.len(), bot_token(a)) {
         (0, _) => ack(),
         (1, _) | (_, None) => {
             let mut body = send_message_body(chat_id, &out[0]);
@@ -363,23 +350,34 @@ fn respond(state: &Arc<AppState>, a: &AgencyState, chat_id: i64, out: Vec<OutMes
             Json(body).into_response()
         }
         (_, Some(token)) => {
-            let url = format!("{}/bot{token}/sendMessage", state.telegram_api_base_url);
             let bodies: Vec<Value> = out.iter().map(|m| send_message_body(chat_id, m)).collect();
-            let st = state.clone();
-            let agency = a.config.id.clone();
-            state.spawn_send(async move {
-                for b in bodies {
-                    if let Err(e) = st.http.post(&url).json(&b).send().await.and_then(|r| r.error_for_status()) {
-                        st.metrics.add("sportello_send_errors_total", "channel=\"telegram\"".into());
-                        // Without the URL: it holds the bot token.
-                        tracing::warn!(agency = agency.as_str(), channel = "telegram", error = %e.without_url(), "Bot API send failed");
-                        break;
-                    }
-                }
-            });
+            call_bot_api(state, a, token, "sendMessage", bodies);
             ack()
         }
     }
+}
+
+/// Calls a Bot API method once per body, in order, off the request path; stops at the first
+/// failure, which is counted and logged (without the URL: it holds the bot token).
+fn call_bot_api(
+    state: &Arc<AppState>,
+    a: &AgencyState,
+    token: &str,
+    method: &'static str,
+    bodies: Vec<Value>,
+) {
+    let url = format!("{}/bot{token}/{method}", state.telegram_api_base_url);
+    let st = state.clone();
+    let agency = a.config.id.clone();
+    state.spawn_send(async move {
+        for b in bodies {
+            if let Err(e) = st.http.post(&url).json(&b).send().await.and_then(|r| r.error_for_status()) {
+                st.metrics.add("sportello_send_errors_total", "channel=\"telegram\"".into());
+                tracing::warn!(agency = agency.as_str(), channel = "telegram", method, error = %e.without_url(), "Bot API call failed");
+                break;
+            }
+        }
+    });
 }
 
 #[cfg(test)]
