@@ -145,6 +145,11 @@ impl MatchConfig {
         Ok(())
     }
 
+    /// Whether character n-grams are indexed and searched (their weight is above 0).
+    pub(crate) fn ngrams(&self) -> bool {
+        self.ngram_weight > 0.0
+    }
+
     /// The names accepted by [`MatchConfig::set`].
     pub const KEYS: &'static [&'static str] = &[
         "stemming",
@@ -343,8 +348,7 @@ impl Engine {
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
         let (tables, prepared) = Self::derive(&kb, &analyzer);
         let prepared = Arc::new(std::sync::Mutex::new(prepared));
-        let ngrams = config.ngram_weight > 0.0;
-        let index = index::build(&kb, analyzer.clone(), prepared, ngrams)?;
+        let index = index::build(&kb, analyzer.clone(), prepared, config.ngrams())?;
         Ok(Self::assemble(
             kb, config, rendered, analyzer, tables, index, false,
         ))
@@ -392,9 +396,8 @@ impl Engine {
         config: MatchConfig,
         data: &[u8],
     ) -> Result<(Arc<Analyzer>, Tables, KbIndex), EngineError> {
-        let ngrams = config.ngram_weight > 0.0;
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
-        let fingerprint = prebuilt::fingerprint(kb, &analyzer, ngrams);
+        let fingerprint = prebuilt::fingerprint(kb, &analyzer, config.ngrams());
         let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
         let index = index::open(kb, stored.index_files)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
@@ -435,8 +438,7 @@ impl Engine {
             known_stems,
             index_files: index::files(&self.index)?,
         };
-        let ngrams = self.config.ngram_weight > 0.0;
-        let fingerprint = prebuilt::fingerprint(&self.kb, &self.analyzer, ngrams);
+        let fingerprint = prebuilt::fingerprint(&self.kb, &self.analyzer, self.config.ngrams());
         Ok(prebuilt::encode(&tables, fingerprint))
     }
 
@@ -687,7 +689,7 @@ impl Engine {
             referral: self.referral_in(&terms),
             ..Analysed::default()
         };
-        if self.config.ngram_weight > 0.0 {
+        if self.config.ngrams() {
             let mut grams = Vec::new();
             for w in ws.iter().filter(|w| !w.stop) {
                 grams.clear();
