@@ -4,6 +4,8 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { chromium } from 'playwright-core';
 
 export const WIDGET_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -167,5 +169,24 @@ export function distReady() {
   }
   if (missing.length) {
     throw new Error(`build outputs missing (${missing.join(', ')}): run web-widget/build.sh first`);
+  }
+}
+
+/**
+ * The bundle `sportello build` writes for `entries` (given in the JSONL interchange format),
+ * parsed: the widget opens engines only from a bundle's prebuilt data, so a test that wants
+ * its own knowledge base builds it with the same CLI as build.sh (which built that CLI).
+ */
+export function buildBundle(entries) {
+  const targetDir = process.env.CARGO_TARGET_DIR || path.join(REPO_ROOT, 'target');
+  const cli = path.join(targetDir, 'release', 'sportello');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sportello-kb-'));
+  try {
+    const kb = path.join(dir, 'kb.jsonl');
+    fs.writeFileSync(kb, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    execFileSync(cli, ['build', kb, '--out', path.join(dir, 'out')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    return JSON.parse(fs.readFileSync(path.join(dir, 'out', 'bundle.json'), 'utf8'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }

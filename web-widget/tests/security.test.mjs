@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, launch, newPage, inShadow, distReady } from './helpers.mjs';
+import { startServer, launch, newPage, inShadow, distReady, buildBundle } from './helpers.mjs';
 
 const PWN = 'window.__pwned=1';
 let server;
@@ -57,6 +57,10 @@ const bundle = {
 // between them and the page.
 bundle.rendered = bundle.entries.map((e) => ({ html: e.answer, text: e.answer }));
 
+// The same bundle without its prebuilt data, which the widget refuses (it never builds an
+// index itself): it must say so, and still show the agency's contacts.
+const UNBUILT = JSON.stringify(bundle);
+
 const PAGE = `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Test ostile</title>
 <script type="module" src="/web-widget/dist/sportello.js"></script></head>
 <body><main><h1>Pagina di prova</h1></main>
@@ -78,7 +82,14 @@ before(async () => {
   distReady();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sportello-xss-'));
   fs.mkdirSync(path.join(dir, 'bundle'));
+  // The engine's prebuilt data comes from `sportello build` on the same entries: it does not
+  // cover the agency or the rendered answers, so the tampered ones above stay.
+  bundle.prebuilt = buildBundle(bundle.entries.map(({ source, related, ...e }) => e)).prebuilt;
+  assert.ok(bundle.prebuilt, 'sportello build wrote prebuilt data');
   fs.writeFileSync(path.join(dir, 'bundle', 'bundle.json'), JSON.stringify(bundle));
+  fs.mkdirSync(path.join(dir, 'unbuilt'));
+  fs.writeFileSync(path.join(dir, 'unbuilt', 'bundle.json'), UNBUILT);
+  fs.writeFileSync(path.join(dir, 'unbuilt.html'), MISSING.replace('/__test/non-esiste/', '/__test/unbuilt/'));
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   fs.writeFileSync(path.join(dir, 'missing.html'), MISSING);
   fs.writeFileSync(path.join(dir, 'two.html'), TWO);
@@ -210,6 +221,23 @@ test('a missing bundle gives an Italian error message in the dialog', async () =
   await page.keyboard.type('carta identità');
   await page.keyboard.press('Enter');
   await page.waitForTimeout(100);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('a bundle without prebuilt data is refused with a message to rebuild it and the contacts', async () => {
+  const { context, page } = await newPage(browser, server.origin);
+  await page.goto(`${server.origin}/__test/unbuilt.html`);
+  const failed = page.waitForEvent('console', (m) => m.type() === 'error').catch(() => null);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await failed;
+  await page.waitForFunction(() => document.querySelector('sportello-chat').shadowRoot.querySelector('.error'));
+  const text = await inShadow(page, (root) => root.querySelector('.error').textContent);
+  assert.match(text, /Non è stato possibile caricare l’assistente/);
+  assert.match(text, /sportello build/);
+  assert.match(text, /0123 456789/);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
   assert.deepEqual(page.errors, []);
   await context.close();
 });

@@ -278,14 +278,15 @@ pub fn build(kb: &Path, out: &Path) -> Result<ExitCode> {
     let started = std::time::Instant::now();
     let text = sportello_core::bundle::to_json(&loaded.kb);
     let build_ms = started.elapsed().as_secs_f64() * 1000.0;
-    // Opening the bundle here proves that it loads, with the same code as the browser (an
-    // engine error is reported here), and from its prebuilt data (else the browser would
-    // build the index itself, slower).
+    // Opening the bundle here proves that the browser can open it, with the same code (from
+    // its prebuilt data only). When it cannot, building the engine from the KB says why (an
+    // engine error), else the prebuilt data itself is at fault.
     let started = std::time::Instant::now();
-    let opened = sportello_core::bundle::engine(&text)?;
+    let opened = sportello_core::bundle::open(&text);
     let open_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if !opened.is_prebuilt() {
-        bail!("errore interno: il bundle scritto non si apre dai suoi dati precalcolati");
+    if let Err(e) = opened {
+        sportello_core::bundle::engine(&text)?;
+        bail!("errore interno: il bundle scritto non si apre dai suoi dati precalcolati ({e})");
     }
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: impossibile creare la cartella", out.display()))?;

@@ -1,11 +1,12 @@
 //! The knowledge-base bundle: one JSON document with everything an engine needs for one
 //! agency (agency metadata, entries, small-talk overrides), written by `sportello build` and
 //! downloaded by the web widget, which opens its engine from the prebuilt tables and index in
-//! it (or builds them, when they do not match). Answers travel already
+//! it ([`open`]; natively, [`engine`] builds them when they do not match). Answers travel already
 //! rendered (safe HTML and chat text), so the browser never parses Markdown.
 
 use crate::engine::{Engine, EngineError, MatchConfig};
 use crate::kb::{Agency, Entry, KnowledgeBase};
+use crate::prebuilt::PrebuiltError;
 use crate::render::Rendered;
 use crate::smalltalk::SmallTalkOverride;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -44,6 +45,10 @@ pub enum BundleError {
     Engine(#[from] EngineError),
     #[error("bundle in formato {found}, ma questa versione legge il formato {FORMAT}: ricostruiscilo con `sportello build`")]
     Version { found: u32 },
+    #[error("il bundle non contiene i dati precalcolati del motore: ricostruiscilo con `sportello build` della stessa versione del widget")]
+    NoPrebuilt,
+    #[error("{0}: ricostruisci il bundle con `sportello build` della stessa versione del widget")]
+    Prebuilt(PrebuiltError),
 }
 
 /// Serialises a knowledge base as a bundle (compact JSON), rendering every answer.
@@ -93,6 +98,28 @@ pub fn engine(text: &str) -> Result<Engine, BundleError> {
         rendered,
         prebuilt.as_deref(),
     )?)
+}
+
+/// Opens the engine of a bundle from its prebuilt data only, never building the index: what
+/// the web widget does, so that the index writer is not compiled into its WebAssembly (a
+/// third of its size). A bundle without prebuilt data, or with data written by another
+/// version of Sportello or for other options, is an error that says to rebuild it with the
+/// `sportello build` that matches the widget.
+pub fn open(text: &str) -> Result<Engine, BundleError> {
+    let b = read(text)?;
+    let data = b.prebuilt.ok_or(BundleError::NoPrebuilt)?;
+    let data = BASE64
+        .decode(data)
+        .map_err(|_| BundleError::Prebuilt(PrebuiltError::Damaged("base64 non valido")))?;
+    let kb = KnowledgeBase {
+        agency: b.agency,
+        entries: b.entries,
+        smalltalk: b.smalltalk,
+    };
+    Engine::from_prebuilt(kb, MatchConfig::default(), b.rendered, &data).map_err(|e| match e {
+        EngineError::Prebuilt(p) => BundleError::Prebuilt(p),
+        other => BundleError::Engine(other),
+    })
 }
 
 /// Parses the bundle once; only when that fails is it read again for its format number, so
@@ -182,6 +209,47 @@ mod tests {
                 expected: 1,
                 found: 0
             }))
+        ));
+    }
+
+    #[test]
+    fn open_uses_only_prebuilt_data() {
+        let text = to_json(&kb());
+        let e = open(&text).unwrap();
+        assert!(e.is_prebuilt());
+        assert!(matches!(
+            e.ask("quanto costa la carta d'identità"),
+            crate::Reply::Answer { .. }
+        ));
+
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let data = v["prebuilt"].take();
+        v.as_object_mut().unwrap().remove("prebuilt");
+        let err = open(&v.to_string()).unwrap_err();
+        assert!(matches!(err, BundleError::NoPrebuilt), "{err:?}");
+        assert!(err.to_string().contains("sportello build"), "{err}");
+        // The fallback still builds that bundle natively.
+        assert!(!engine(&v.to_string()).unwrap().is_prebuilt());
+
+        // Data prebuilt for another knowledge base is refused, not used.
+        let mut other = kb();
+        other.entries[0].question = "Come si rinnova la carta d'identità?".into();
+        let mut w: serde_json::Value = serde_json::from_str(&to_json(&other)).unwrap();
+        w["prebuilt"] = data.clone();
+        let err = open(&w.to_string()).unwrap_err();
+        assert!(
+            matches!(err, BundleError::Prebuilt(PrebuiltError::Fingerprint)),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("stessa versione del widget"),
+            "{err}"
+        );
+
+        v["prebuilt"] = serde_json::json!("non è base64!");
+        assert!(matches!(
+            open(&v.to_string()),
+            Err(BundleError::Prebuilt(PrebuiltError::Damaged(_)))
         ));
     }
 }

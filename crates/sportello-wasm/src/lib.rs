@@ -26,7 +26,8 @@ struct Info<'a> {
     contacts: &'a Contacts,
     ai_disclosure: String,
     entries: usize,
-    /// Whether the engine was opened from the bundle's prebuilt data (else built from its KB).
+    /// Whether the engine was opened from the bundle's prebuilt data (always, since the
+    /// widget no longer builds an index; kept for hosts that read it).
     prebuilt: bool,
 }
 
@@ -44,12 +45,14 @@ fn json<T: Serialize>(value: &T) -> String {
 
 #[wasm_bindgen]
 impl Assistant {
-    /// Opens the engine from the bundle's JSON text: from its prebuilt tables and index when
-    /// they match its knowledge base, else by building them in memory. The answers come
-    /// rendered in the bundle, so no Markdown parser is shipped to the browser.
+    /// Opens the engine from the bundle's JSON text, from its prebuilt tables and index. It
+    /// never builds an index: a bundle without prebuilt data, or with data from another
+    /// version of Sportello, is an error that says to rebuild it (so the index writer is not
+    /// in the wasm). The answers come rendered in the bundle, so no Markdown parser is
+    /// shipped to the browser.
     #[wasm_bindgen(constructor)]
     pub fn new(bundle_json: &str) -> Result<Assistant, JsError> {
-        let engine = bundle::engine(bundle_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let engine = bundle::open(bundle_json).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Assistant { engine })
     }
 
