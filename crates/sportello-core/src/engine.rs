@@ -61,6 +61,10 @@ pub struct MatchConfig {
     pub recall_rerank: f32,
     /// Drop greetings, thanks and politeness ("vorrei sapere") from questions.
     pub drop_filler: bool,
+    /// Count the words of the synonym groups (glossary and agency) as known words for typo
+    /// correction, even when no entry uses them: "prezo" is corrected to "prezzo" (a
+    /// synonym of "costo"), and "prezzo" itself is never "corrected" to another word.
+    pub glossary_typos: bool,
     /// Point questions about other administrations' matters (passport, pension…) that the KB
     /// does not cover to the competent office, instead of offering loosely related entries.
     pub referrals: bool,
@@ -85,6 +89,7 @@ impl Default for MatchConfig {
             coverage_rerank: 1.0,
             recall_rerank: 0.1,
             drop_filler: true,
+            glossary_typos: true,
             referrals: true,
             thresholds: None,
         }
@@ -129,6 +134,7 @@ impl MatchConfig {
                 t.clarify = num()?;
             }
             "typos" => self.typos = flag()?,
+            "glossary_typos" => self.glossary_typos = flag()?,
             "phrase_boost" => self.phrase_boost = num()?,
             "answer_boost" => self.answer_boost = num()?,
             "tags_boost" => self.tags_boost = num()?,
@@ -169,6 +175,7 @@ impl MatchConfig {
         "answer_threshold",
         "clarify_threshold",
         "typos",
+        "glossary_typos",
         "phrase_boost",
         "answer_boost",
         "tags_boost",
@@ -346,7 +353,7 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
-        let (tables, prepared) = Self::derive(&kb, &analyzer);
+        let (tables, prepared) = Self::derive(&kb, &analyzer, config.glossary_typos);
         let prepared = Arc::new(std::sync::Mutex::new(prepared));
         let index = index::build(&kb, analyzer.clone(), prepared, config.ngrams())?;
         Ok(Self::assemble(
@@ -397,7 +404,7 @@ impl Engine {
         data: &[u8],
     ) -> Result<(Arc<Analyzer>, Tables, KbIndex), EngineError> {
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
-        let fingerprint = prebuilt::fingerprint(kb, &analyzer, config.ngrams());
+        let fingerprint = prebuilt::fingerprint(kb, &analyzer, &config);
         let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
         let index = index::open(kb, stored.index_files)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
@@ -438,7 +445,7 @@ impl Engine {
             known_stems,
             index_files: index::files(&self.index)?,
         };
-        let fingerprint = prebuilt::fingerprint(&self.kb, &self.analyzer, self.config.ngrams());
+        let fingerprint = prebuilt::fingerprint(&self.kb, &self.analyzer, &self.config);
         Ok(prebuilt::encode(&tables, fingerprint))
     }
 
@@ -462,6 +469,7 @@ impl Engine {
     fn derive(
         kb: &KnowledgeBase,
         analyzer: &Analyzer,
+        glossary_typos: bool,
     ) -> (Tables, FastMap<String, Vec<crate::analysis::Term>>) {
         let mut term_ids = FastMap::default();
         let mut question_terms = Vec::with_capacity(kb.entries.len());
@@ -507,6 +515,9 @@ impl Engine {
             a.dedup();
             question_terms.push(q);
             answer_terms.push(a);
+        }
+        if glossary_typos {
+            vocab_words.extend(analyzer.glossary_words().iter().cloned());
         }
         let mut seen = FastSet::default();
         for w in &vocab_words {

@@ -15,7 +15,7 @@
 //! the index files (name, bytes).
 
 use crate::analysis::Analyzer;
-use crate::engine::PhrasingWord;
+use crate::engine::{MatchConfig, PhrasingWord};
 use crate::kb::KnowledgeBase;
 
 const MAGIC: &[u8; 4] = b"SPTB";
@@ -87,11 +87,17 @@ const PROBE: &str = "Quanto costa la carta d'identità elettronica? Dov'è l'uff
 
 /// Fingerprint of what the tables are derived from: the KB's texts and synonyms, the analysis
 /// options, the version, the glossary and how the analyzer treats [`PROBE`].
-pub(crate) fn fingerprint(kb: &KnowledgeBase, analyzer: &Analyzer, ngrams: bool) -> u64 {
+pub(crate) fn fingerprint(kb: &KnowledgeBase, analyzer: &Analyzer, config: &MatchConfig) -> u64 {
     let mut h = Fnv::new();
     h.text(env!("CARGO_PKG_VERSION"));
     h.bytes(&VERSION.to_le_bytes());
-    h.text(&format!("{:?} ngrams={ngrams}", analyzer.options()));
+    // The settings that change the derived data (the others apply when questions are asked).
+    h.text(&format!(
+        "{:?} ngrams={} glossary_typos={}",
+        analyzer.options(),
+        config.ngrams(),
+        config.glossary_typos
+    ));
     for group in crate::analysis::glossary::PA_GLOSSARY {
         for s in *group {
             h.text(s);
@@ -456,18 +462,25 @@ mod tests {
         use crate::analysis::AnalysisOptions;
         let o = AnalysisOptions::default();
         let a = Analyzer::italian(&[], o);
-        let base = fingerprint(&kb, &a, false);
-        assert_eq!(base, fingerprint(&kb, &Analyzer::italian(&[], o), false));
-        assert_ne!(base, fingerprint(&kb, &a, true));
+        let c = MatchConfig::default();
+        let base = fingerprint(&kb, &a, &c);
+        assert_eq!(base, fingerprint(&kb, &Analyzer::italian(&[], o), &c));
+        let grams = MatchConfig {
+            ngram_weight: 0.5,
+            ..c
+        };
+        assert_ne!(base, fingerprint(&kb, &a, &grams));
+        let no_glossary = MatchConfig {
+            glossary_typos: false,
+            ..c
+        };
+        assert_ne!(base, fingerprint(&kb, &a, &no_glossary));
         let other = AnalysisOptions {
             stemming: false,
             ..o
         };
-        assert_ne!(
-            base,
-            fingerprint(&kb, &Analyzer::italian(&[], other), false)
-        );
+        assert_ne!(base, fingerprint(&kb, &Analyzer::italian(&[], other), &c));
         kb.entries[0].answer = "Molto.".into();
-        assert_ne!(base, fingerprint(&kb, &a, false));
+        assert_ne!(base, fingerprint(&kb, &a, &c));
     }
 }

@@ -26,9 +26,9 @@ fn example_kb_dev_sets_keep_their_quality() {
     qs.extend(queries(&dir.join("out-of-scope.jsonl")));
     let m = eval::evaluate(&engine, &qs).metrics;
     assert!(m.n >= 200 && m.n_out_of_scope >= 100, "{m:?}");
-    // Recorded: top1 0.839, mrr10 0.900, recall5 0.978, decline 0.900, false decline 0.174.
-    assert!(m.top1 >= 0.82, "{m:?}");
-    assert!(m.mrr10 >= 0.885, "{m:?}");
+    // Recorded: top1 0.848, mrr10 0.905, recall5 0.978, decline 0.900, false decline 0.170.
+    assert!(m.top1 >= 0.83, "{m:?}");
+    assert!(m.mrr10 >= 0.89, "{m:?}");
     assert!(m.recall5 >= 0.96, "{m:?}");
     assert!(m.decline_rate.unwrap() >= 0.90, "{m:?}");
     assert!(m.false_decline_rate <= 0.20, "{m:?}");
