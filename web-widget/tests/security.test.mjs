@@ -206,9 +206,10 @@ test('the widget sanitiser strips scripts, handlers and javascript: URLs from ra
   await context.close();
 });
 
-test('a missing bundle gives an Italian error message in the dialog', async () => {
+/** Opens `file` by keyboard and returns the page and the text of the load-error message. */
+async function loadError(file) {
   const { context, page } = await newPage(browser, server.origin);
-  await page.goto(`${server.origin}/__test/missing.html`);
+  await page.goto(`${server.origin}/__test/${file}`);
   const failed = page.waitForEvent('console', (m) => m.type() === 'error').catch(() => null);
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter');
@@ -216,6 +217,11 @@ test('a missing bundle gives an Italian error message in the dialog', async () =
   await page.waitForFunction(() => document.querySelector('sportello-chat').shadowRoot.querySelector('.error'));
   const text = await inShadow(page, (root) => root.querySelector('.error').textContent);
   assert.match(text, /Non è stato possibile caricare l’assistente/);
+  return { context, page, text };
+}
+
+test('a missing bundle gives an Italian error message in the dialog', async () => {
+  const { context, page, text } = await loadError('missing.html');
   assert.match(text, /non trovata/);
   // Asking anyway does not throw.
   await page.keyboard.type('carta identità');
@@ -226,15 +232,7 @@ test('a missing bundle gives an Italian error message in the dialog', async () =
 });
 
 test('a bundle without prebuilt data is refused with a message to rebuild it and the contacts', async () => {
-  const { context, page } = await newPage(browser, server.origin);
-  await page.goto(`${server.origin}/__test/unbuilt.html`);
-  const failed = page.waitForEvent('console', (m) => m.type() === 'error').catch(() => null);
-  await page.keyboard.press('Tab');
-  await page.keyboard.press('Enter');
-  await failed;
-  await page.waitForFunction(() => document.querySelector('sportello-chat').shadowRoot.querySelector('.error'));
-  const text = await inShadow(page, (root) => root.querySelector('.error').textContent);
-  assert.match(text, /Non è stato possibile caricare l’assistente/);
+  const { context, page, text } = await loadError('unbuilt.html');
   assert.match(text, /sportello build/);
   assert.match(text, /0123 456789/);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
