@@ -139,4 +139,15 @@ pub const PA_GLOSSARY: &[&[&str]] = &[
     &["affitto", "locazione", "canone di locazione"],
     &["anziano", "anziana", "anziani", "terza età"],
     &["pagare", "pagamento", "versare", "versamento", "saldare"],
+    &["domanda", "istanza", "richiesta"],
+    &["rimborso", "restituzione", "rimborsare"],
+    &["parcheggio", "parcheggiare", "sosta", "posteggio"],
+    &["convivente", "compagno", "compagna", "partner"],
+    &[
+        "rumore",
+        "rumori",
+        "baccano",
+        "schiamazzi",
+        "disturbo della quiete",
+    ],
 ];
