@@ -72,26 +72,28 @@ pub fn to_json(kb: &KnowledgeBase) -> String {
     serde_json::to_string(&bundle).expect("a bundle of strings always serialises")
 }
 
+impl Bundle {
+    /// The knowledge base, the rendered answers and the (base64) prebuilt data.
+    fn into_parts(self) -> (KnowledgeBase, Vec<Rendered>, Option<String>) {
+        let kb = KnowledgeBase {
+            agency: self.agency,
+            entries: self.entries,
+            smalltalk: self.smalltalk,
+        };
+        (kb, self.rendered, self.prebuilt)
+    }
+}
+
 /// Reads a bundle back into a knowledge base.
 pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
-    read(text).map(|b| KnowledgeBase {
-        agency: b.agency,
-        entries: b.entries,
-        smalltalk: b.smalltalk,
-    })
+    read(text).map(|b| b.into_parts().0)
 }
 
 /// Builds the engine of a bundle, with the answers it carries already rendered.
 pub fn engine(text: &str) -> Result<Engine, BundleError> {
-    let b = read(text)?;
-    let rendered = b.rendered;
-    let kb = KnowledgeBase {
-        agency: b.agency,
-        entries: b.entries,
-        smalltalk: b.smalltalk,
-    };
+    let (kb, rendered, prebuilt) = read(text)?.into_parts();
     // Prebuilt data that is not valid base64 is treated like data that does not match.
-    let prebuilt = b.prebuilt.and_then(|p| BASE64.decode(p).ok());
+    let prebuilt = prebuilt.and_then(|p| BASE64.decode(p).ok());
     Ok(Engine::from_prebuilt_or_kb(
         kb,
         MatchConfig::default(),
@@ -106,17 +108,12 @@ pub fn engine(text: &str) -> Result<Engine, BundleError> {
 /// version of Sportello or for other options, is an error that says to rebuild it with the
 /// `sportello build` that matches the widget.
 pub fn open(text: &str) -> Result<Engine, BundleError> {
-    let b = read(text)?;
-    let data = b.prebuilt.ok_or(BundleError::NoPrebuilt)?;
+    let (kb, rendered, prebuilt) = read(text)?.into_parts();
+    let data = prebuilt.ok_or(BundleError::NoPrebuilt)?;
     let data = BASE64
         .decode(data)
         .map_err(|_| BundleError::Prebuilt(PrebuiltError::Damaged("base64 non valido")))?;
-    let kb = KnowledgeBase {
-        agency: b.agency,
-        entries: b.entries,
-        smalltalk: b.smalltalk,
-    };
-    Engine::from_prebuilt(kb, MatchConfig::default(), b.rendered, &data).map_err(|e| match e {
+    Engine::from_prebuilt(kb, MatchConfig::default(), rendered, &data).map_err(|e| match e {
         EngineError::Prebuilt(p) => BundleError::Prebuilt(p),
         other => BundleError::Engine(other),
     })

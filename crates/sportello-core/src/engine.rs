@@ -517,7 +517,7 @@ impl Engine {
             answer_terms.push(a);
         }
         if glossary_typos {
-            vocab_words.extend(analyzer.glossary_words().iter().cloned());
+            vocab_words.extend(analyzer.glossary_words(&kb.agency.synonyms));
         }
         let mut seen = FastSet::default();
         for w in &vocab_words {

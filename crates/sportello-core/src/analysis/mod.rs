@@ -196,8 +196,6 @@ pub struct Analyzer {
     stems: std::sync::RwLock<HashMap<String, String>>,
     /// First stem of an expression → the expressions starting with it.
     synonyms: HashMap<String, Vec<Expression>>,
-    /// The folded content words of every synonym expression, sorted and without repeats.
-    glossary_words: Vec<String>,
     options: AnalysisOptions,
 }
 
@@ -223,7 +221,6 @@ impl Analyzer {
             stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Italian),
             stems: Default::default(),
             synonyms: HashMap::new(),
-            glossary_words: Vec::new(),
             options,
         };
         if options.synonyms {
@@ -234,24 +231,28 @@ impl Analyzer {
             for group in &groups {
                 analyzer.add_group(group);
             }
-            let mut ws: Vec<String> = groups
-                .iter()
-                .flatten()
-                .flat_map(|e| words(e))
-                .filter(|w| !analyzer.drops(w))
-                .map(|w| w.folded)
-                .collect();
-            ws.sort_unstable();
-            ws.dedup();
-            analyzer.glossary_words = ws;
         }
         analyzer
     }
 
-    /// The folded content words of the glossary's and the agency's synonym expressions
-    /// (none when synonyms are off): words the engine knows even when no entry uses them.
-    pub fn glossary_words(&self) -> &[String] {
-        &self.glossary_words
+    /// The folded content words of the glossary's and the agency's synonym expressions,
+    /// sorted and without repeats (none when synonyms are off): words the engine knows even
+    /// when no entry uses them. Computed on demand, only when an engine is built from its KB.
+    pub fn glossary_words(&self, agency_synonyms: &[Vec<String>]) -> Vec<String> {
+        if !self.options.synonyms {
+            return Vec::new();
+        }
+        let builtin = glossary::PA_GLOSSARY.iter().flat_map(|g| g.iter().copied());
+        let agency = agency_synonyms.iter().flatten().map(String::as_str);
+        let mut ws: Vec<String> = builtin
+            .chain(agency)
+            .flat_map(words)
+            .filter(|w| !self.drops(w))
+            .map(|w| w.folded)
+            .collect();
+        ws.sort_unstable();
+        ws.dedup();
+        ws
     }
 
     fn add_group(&mut self, group: &[String]) {
