@@ -241,6 +241,10 @@ struct Scored {
     recall: Option<f32>,
 }
 
+/// Other administrations' expressions (as stems) with the index of their office in
+/// [`OTHER_OFFICES`].
+type Referrals = Vec<(Vec<String>, usize)>;
+
 /// The matching engine for one knowledge base. Immutable, `Send + Sync`: share it in an `Arc`.
 pub struct Engine {
     kb: KnowledgeBase,
@@ -250,7 +254,7 @@ pub struct Engine {
     known_stems: FastSet<String>,
     /// Other administrations' matters the KB does not cover: the stems of one expression and
     /// the matter's index in [`OTHER_OFFICES`].
-    referrals: Vec<(Vec<String>, usize)>,
+    referrals: Referrals,
     /// Term text → id, over every analysed text of the KB.
     term_ids: FastMap<String, u32>,
     /// Entries containing each term (any field).
@@ -357,7 +361,7 @@ impl Engine {
         let prepared = Arc::new(std::sync::Mutex::new(prepared));
         let index = index::build(&kb, analyzer.clone(), prepared, config.ngrams())?;
         Ok(Self::assemble(
-            kb, config, rendered, analyzer, tables, index, false,
+            kb, config, rendered, analyzer, tables, index, None,
         ))
     }
 
@@ -373,9 +377,15 @@ impl Engine {
         data: &[u8],
     ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
-        let (analyzer, tables, index) = Self::open_prebuilt(&kb, config, data)?;
+        let (analyzer, tables, index, referrals) = Self::open_prebuilt(&kb, config, data)?;
         Ok(Self::assemble(
-            kb, config, rendered, analyzer, tables, index, true,
+            kb,
+            config,
+            rendered,
+            analyzer,
+            tables,
+            index,
+            Some(referrals),
         ))
     }
 
@@ -388,11 +398,17 @@ impl Engine {
         data: Option<&[u8]>,
     ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
-        if let Some(Ok((analyzer, tables, index))) =
+        if let Some(Ok((analyzer, tables, index, referrals))) =
             data.map(|d| Self::open_prebuilt(&kb, config, d))
         {
             return Ok(Self::assemble(
-                kb, config, rendered, analyzer, tables, index, true,
+                kb,
+                config,
+                rendered,
+                analyzer,
+                tables,
+                index,
+                Some(referrals),
             ));
         }
         Self::with_rendered(kb, config, rendered)
@@ -402,10 +418,23 @@ impl Engine {
         kb: &KnowledgeBase,
         config: MatchConfig,
         data: &[u8],
-    ) -> Result<(Arc<Analyzer>, Tables, KbIndex), EngineError> {
-        let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
-        let fingerprint = prebuilt::fingerprint(kb, &analyzer, &config);
+    ) -> Result<(Arc<Analyzer>, Tables, KbIndex, Referrals), EngineError> {
+        // The fingerprint needs no analysis, and the analyzer's synonym table is read from
+        // the data: opening analyses nothing.
+        let fingerprint = prebuilt::fingerprint(kb, config.analysis, &config);
         let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
+        let referrals = stored
+            .referrals
+            .into_iter()
+            .map(|(stems, office)| match OTHER_OFFICES.get(office as usize) {
+                Some(_) if !stems.is_empty() => Ok((stems, office as usize)),
+                _ => Err(prebuilt::PrebuiltError::Damaged("rinvio inesistente")),
+            })
+            .collect::<Result<Referrals, _>>()?;
+        let analyzer = Arc::new(Analyzer::with_synonym_table(
+            config.analysis,
+            stored.synonyms,
+        ));
         let index = index::open(kb, stored.index_files)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
         let mut term_ids =
@@ -424,7 +453,7 @@ impl Engine {
             vocab: Vocabulary::from_counts(stored.vocab),
             known_stems,
         };
-        Ok((analyzer, tables, index))
+        Ok((analyzer, tables, index, referrals))
     }
 
     /// What [`Engine::from_prebuilt`] reads: the engine's term tables, vocabulary and index
@@ -443,9 +472,15 @@ impl Engine {
             phrasing_words: self.phrasing_words.clone(),
             vocab: self.vocab.counts(),
             known_stems,
+            synonyms: self.analyzer.synonym_table(),
+            referrals: self
+                .referrals
+                .iter()
+                .map(|(stems, office)| (stems.clone(), *office as u32))
+                .collect(),
             index_files: index::files(&self.index)?,
         };
-        let fingerprint = prebuilt::fingerprint(&self.kb, &self.analyzer, &self.config);
+        let fingerprint = prebuilt::fingerprint(&self.kb, self.analyzer.options(), &self.config);
         Ok(prebuilt::encode(&tables, fingerprint))
     }
 
@@ -546,8 +581,9 @@ impl Engine {
         analyzer: Arc<Analyzer>,
         tables: Tables,
         index: KbIndex,
-        prebuilt: bool,
+        stored_referrals: Option<Referrals>,
     ) -> Engine {
+        let prebuilt = stored_referrals.is_some();
         let Tables {
             term_ids,
             question_terms,
@@ -570,11 +606,9 @@ impl Engine {
             let df = p.stem.map_or(1, |t| entry_df[t as usize].max(1)) as f32;
             p.idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
         }
-        let referrals = if config.referrals {
-            Self::uncovered_referrals(&analyzer, &term_ids, &question_terms)
-        } else {
-            Vec::new()
-        };
+        // Computed whatever `config.referrals` says, so that prebuilt data carries them.
+        let referrals = stored_referrals
+            .unwrap_or_else(|| Self::uncovered_referrals(&analyzer, &term_ids, &question_terms));
         let thresholds = config
             .thresholds
             .or(kb.agency.thresholds)
@@ -652,7 +686,7 @@ impl Engine {
     /// The other administration's matter the question is about, if any: one of its
     /// expressions appears in the question's content words, in order and side by side.
     fn referral_in(&self, terms: &[crate::analysis::Term]) -> Option<usize> {
-        if self.referrals.is_empty() {
+        if !self.config.referrals || self.referrals.is_empty() {
             return None;
         }
         let mut stems: Vec<&crate::analysis::Term> =

@@ -11,16 +11,17 @@
 //! Layout (integers as LEB128 varints, strings as length + UTF-8):
 //! `MAGIC`, version, fingerprint and checksum of the rest (8 bytes LE each), the term table (texts in id order), per
 //! entry the sorted term ids of its phrasings/tags and of its answer (delta-coded), per
-//! entry and phrasing its content words, the vocabulary with counts, the known stems, and
-//! the index files (name, bytes).
+//! entry and phrasing its content words, the vocabulary with counts, the known stems, the
+//! analyzer's synonym table, the uncovered referral expressions and the index files (name,
+//! bytes).
 
-use crate::analysis::Analyzer;
+use crate::analysis::{AnalysisOptions, SynonymRow};
 use crate::engine::{MatchConfig, PhrasingWord};
 use crate::kb::KnowledgeBase;
 
 const MAGIC: &[u8; 4] = b"SPTB";
 /// Bumped whenever the layout or the meaning of the tables changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Why a prebuilt blob was not used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -52,6 +53,11 @@ pub(crate) struct Tables {
     pub vocab: Vec<(String, u32)>,
     /// Stems of the KB words, sorted.
     pub known_stems: Vec<String>,
+    /// The analyzer's synonym table (glossary and agency groups, as stems).
+    pub synonyms: Vec<SynonymRow>,
+    /// The other administrations' expressions (as stems) that no entry covers, with the
+    /// index of their office in `OTHER_OFFICES`.
+    pub referrals: Vec<(Vec<String>, u32)>,
     /// The tantivy index's files: (path, bytes).
     pub index_files: Vec<(String, Vec<u8>)>,
 }
@@ -77,36 +83,27 @@ impl Fnv {
     }
 }
 
-/// Italian text that goes through every step of the analysis (elisions, accents, stop words,
-/// plurals, negation, glossary expressions and acronyms): its terms are part of the
-/// fingerprint, so that data written by an analyzer that behaves differently (another build of
-/// the same version) is not used.
-const PROBE: &str = "Quanto costa la carta d'identità elettronica? Dov'è l'ufficio anagrafe \
-    dell'URP: orari della ZTL, TARI e IMU per gli anziani; non ho ricevuto i certificati né la \
-    tessera elettorale, perché? Cambio di residenza, SPID, pagoPA, ISEE e buttare il divano.";
-
 /// Fingerprint of what the tables are derived from: the KB's texts and synonyms, the analysis
-/// options, the version, the glossary and how the analyzer treats [`PROBE`].
-pub(crate) fn fingerprint(kb: &KnowledgeBase, analyzer: &Analyzer, config: &MatchConfig) -> u64 {
+/// options, and the build of Sportello, a hash of this crate's source and of the locked
+/// dependency versions (`build.rs`), so that data written by any other build (another version
+/// of the analysis, the glossary or the stemmer) is refused. It runs no analysis, so that the
+/// browser can check its data before any analysis code is needed.
+pub(crate) fn fingerprint(
+    kb: &KnowledgeBase,
+    options: AnalysisOptions,
+    config: &MatchConfig,
+) -> u64 {
     let mut h = Fnv::new();
     h.text(env!("CARGO_PKG_VERSION"));
+    h.text(env!("SPORTELLO_SOURCE_HASH"));
     h.bytes(&VERSION.to_le_bytes());
     // The settings that change the derived data (the others apply when questions are asked).
     h.text(&format!(
         "{:?} ngrams={} glossary_typos={}",
-        analyzer.options(),
+        options,
         config.ngrams(),
         config.glossary_typos
     ));
-    for group in crate::analysis::glossary::PA_GLOSSARY {
-        for s in *group {
-            h.text(s);
-        }
-    }
-    for t in analyzer.analyze(PROBE) {
-        h.text(&t.text);
-        h.bytes(&[t.synonym as u8, t.bigram as u8]);
-    }
     for group in &kb.agency.synonyms {
         h.text("group");
         for s in group {
@@ -214,6 +211,23 @@ fn encode_payload(tables: &Tables) -> Vec<u8> {
     w.num(tables.known_stems.len() as u64);
     for s in &tables.known_stems {
         w.text(s);
+    }
+    w.num(tables.synonyms.len() as u64);
+    for row in &tables.synonyms {
+        w.text(&row.head);
+        w.text(&row.token);
+        w.num(row.rest.len() as u64);
+        for s in &row.rest {
+            w.text(s);
+        }
+    }
+    w.num(tables.referrals.len() as u64);
+    for (stems, office) in &tables.referrals {
+        w.num(*office as u64);
+        w.num(stems.len() as u64);
+        for s in stems {
+            w.text(s);
+        }
     }
     w.num(tables.index_files.len() as u64);
     for (name, bytes) in &tables.index_files {
@@ -371,6 +385,21 @@ pub(crate) fn decode(
     t.known_stems = (0..n).map(|_| r.text()).collect::<Result<_, _>>()?;
     let n = r.len()?;
     for _ in 0..n {
+        let head = r.text()?;
+        let token = r.text()?;
+        let k = r.len()?;
+        let rest = (0..k).map(|_| r.text()).collect::<Result<_, _>>()?;
+        t.synonyms.push(SynonymRow { head, rest, token });
+    }
+    let n = r.len()?;
+    for _ in 0..n {
+        let office = r.id()?;
+        let k = r.len()?;
+        let stems = (0..k).map(|_| r.text()).collect::<Result<_, _>>()?;
+        t.referrals.push((stems, office));
+    }
+    let n = r.len()?;
+    for _ in 0..n {
         let name = r.text()?;
         let bytes = r.bytes()?.to_vec();
         t.index_files.push((name, bytes));
@@ -404,6 +433,12 @@ mod tests {
             ]]],
             vocab: vec![("carta".into(), 3), ("identita".into(), 1)],
             known_stems: vec!["cart".into(), "identit".into()],
+            synonyms: vec![SynonymRow {
+                head: "cart".into(),
+                rest: vec!["identit".into()],
+                token: "\u{1}cie".into(),
+            }],
+            referrals: vec![(vec!["passaport".into()], 0)],
             index_files: vec![
                 ("meta.json".into(), b"{}".to_vec()),
                 ("x.idx".into(), vec![0, 255, 7]),
@@ -459,28 +494,30 @@ mod tests {
             answer: "Poco.".into(),
             ..Default::default()
         }]);
-        use crate::analysis::AnalysisOptions;
         let o = AnalysisOptions::default();
-        let a = Analyzer::italian(&[], o);
         let c = MatchConfig::default();
-        let base = fingerprint(&kb, &a, &c);
-        assert_eq!(base, fingerprint(&kb, &Analyzer::italian(&[], o), &c));
+        let base = fingerprint(&kb, o, &c);
+        assert_eq!(base, fingerprint(&kb, o, &c));
         let grams = MatchConfig {
             ngram_weight: 0.5,
             ..c
         };
-        assert_ne!(base, fingerprint(&kb, &a, &grams));
+        assert_ne!(base, fingerprint(&kb, o, &grams));
         let no_glossary = MatchConfig {
             glossary_typos: false,
             ..c
         };
-        assert_ne!(base, fingerprint(&kb, &a, &no_glossary));
+        assert_ne!(base, fingerprint(&kb, o, &no_glossary));
         let other = AnalysisOptions {
             stemming: false,
             ..o
         };
-        assert_ne!(base, fingerprint(&kb, &Analyzer::italian(&[], other), &c));
+        assert_ne!(base, fingerprint(&kb, other, &c));
+        kb.agency.synonyms = vec![vec!["vigili".into(), "polizia locale".into()]];
+        assert_ne!(base, fingerprint(&kb, o, &c));
+        kb.agency.synonyms.clear();
+        assert_eq!(base, fingerprint(&kb, o, &c));
         kb.entries[0].answer = "Molto.".into();
-        assert_ne!(base, fingerprint(&kb, &a, &c));
+        assert_ne!(base, fingerprint(&kb, o, &c));
     }
 }
