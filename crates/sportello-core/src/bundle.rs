@@ -52,7 +52,7 @@ pub enum BundleError {
 }
 
 /// Serialises a knowledge base as a bundle (compact JSON), rendering every answer.
-#[cfg(feature = "markdown")]
+#[cfg(all(feature = "markdown", feature = "index"))]
 pub fn to_json(kb: &KnowledgeBase) -> String {
     let rendered: Vec<Rendered> = kb.entries.iter().map(crate::render::render_entry).collect();
     // The engine the widget would build, stored; a KB the engine cannot take gets no
@@ -90,6 +90,7 @@ pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
 }
 
 /// Builds the engine of a bundle, with the answers it carries already rendered.
+#[cfg(feature = "index")]
 pub fn engine(text: &str) -> Result<Engine, BundleError> {
     let (kb, rendered, prebuilt) = read(text)?.into_parts();
     // Prebuilt data that is not valid base64 is treated like data that does not match.

@@ -2,7 +2,7 @@
 //!
 //! The life of a question: small talk is checked first; then the question is split into
 //! words, unknown words are corrected against the KB vocabulary, the words are analysed like
-//! the index (stems plus synonym tokens), a tantivy query scores every phrasing document and
+//! the index (stems plus synonym tokens), BM25 over the index scores every phrasing document and
 //! every answer/tags document, the best phrasing of each entry plus its answer/tags score
 //! ranks the entries, and the calibrated confidence of the best ones decides the reply.
 
@@ -11,15 +11,13 @@ use crate::analysis::typo::Vocabulary;
 use crate::analysis::{words, AnalysisOptions, Analyzer};
 use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
 use crate::hash::{FastMap, FastSet};
-use crate::index::{self, AllScores, DocKind, KbIndex};
+use crate::index::{self, DocKind, FieldId, KbIndex};
 use crate::kb::{KnowledgeBase, Thresholds};
 use crate::prebuilt;
 use crate::render::Rendered;
 use crate::reply::{Candidate, DeclineReason, Explanation, MatchedWord, Reply};
 use crate::smalltalk::SmallTalkPack;
 use std::sync::Arc;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
 
 /// Longer questions are cut here (in characters) before analysis: enough for any real
 /// question, and it bounds the work an enormous message can cause.
@@ -294,6 +292,7 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+#[cfg(feature = "index")]
 /// The content words of one phrasing with their term ids (idf filled in later).
 fn phrasing_word_list(
     analyzer: &Analyzer,
@@ -325,6 +324,7 @@ fn phrasing_word_list(
     list
 }
 
+#[cfg(feature = "index")]
 fn intern(ids: &mut FastMap<String, u32>, term: &str) -> u32 {
     let next = ids.len() as u32;
     *ids.entry(term.to_string()).or_insert(next)
@@ -336,13 +336,13 @@ const REFERRAL_MAX_RECALL: f32 = 0.7;
 
 impl Engine {
     /// Builds the engine with the default configuration.
-    #[cfg(feature = "markdown")]
+    #[cfg(all(feature = "markdown", feature = "index"))]
     pub fn new(kb: KnowledgeBase) -> Result<Engine, EngineError> {
         Engine::with_config(kb, MatchConfig::default())
     }
 
     /// Builds the engine with an explicit configuration (answers rendered from Markdown).
-    #[cfg(feature = "markdown")]
+    #[cfg(all(feature = "markdown", feature = "index"))]
     pub fn with_config(kb: KnowledgeBase, config: MatchConfig) -> Result<Engine, EngineError> {
         let rendered = kb.entries.iter().map(crate::render::render_entry).collect();
         Engine::with_rendered(kb, config, rendered)
@@ -350,6 +350,7 @@ impl Engine {
 
     /// Builds the engine with answers already rendered, one per entry in order (as read from a
     /// bundle).
+    #[cfg(feature = "index")]
     pub fn with_rendered(
         kb: KnowledgeBase,
         config: MatchConfig,
@@ -391,6 +392,7 @@ impl Engine {
 
     /// Opens from `data` when it was prebuilt for this knowledge base and configuration, else
     /// builds from the knowledge base (as [`Engine::with_rendered`]): prebuilt data is a cache.
+    #[cfg(feature = "index")]
     pub fn from_prebuilt_or_kb(
         kb: KnowledgeBase,
         config: MatchConfig,
@@ -435,7 +437,7 @@ impl Engine {
             config.analysis,
             stored.synonyms,
         ));
-        let index = index::open(kb, stored.index_files)
+        let index = KbIndex::from_parts(kb, stored.index)
             .map_err(|e| prebuilt::PrebuiltError::Index(e.to_string()))?;
         let mut term_ids =
             FastMap::with_capacity_and_hasher(stored.terms.len(), Default::default());
@@ -478,7 +480,7 @@ impl Engine {
                 .iter()
                 .map(|(stems, office)| (stems.clone(), *office as u32))
                 .collect(),
-            index_files: index::files(&self.index)?,
+            index: self.index.fields.clone(),
         };
         let fingerprint = prebuilt::fingerprint(&self.kb, self.analyzer.options(), &self.config);
         Ok(prebuilt::encode(&tables, fingerprint))
@@ -501,6 +503,7 @@ impl Engine {
 
     /// Analyses every text of the KB once, for the term tables, the phrasing words, the
     /// vocabulary and (through `Prepared`) the index.
+    #[cfg(feature = "index")]
     fn derive(
         kb: &KnowledgeBase,
         analyzer: &Analyzer,
@@ -807,46 +810,28 @@ impl Engine {
     }
 
     fn score(&self, a: &Analysed) -> Vec<Scored> {
-        let f = self.index.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut clauses: Vec<(FieldId, &str, f32)> = Vec::new();
         for (text, weight) in &a.terms {
             if !self.term_ids.contains_key(text) {
                 continue;
             }
             for (field, boost) in [
-                (f.phrase, self.config.phrase_boost),
-                (f.answer, self.config.answer_boost),
-                (f.tags, self.config.tags_boost),
+                (FieldId::Phrase, self.config.phrase_boost),
+                (FieldId::Answer, self.config.answer_boost),
+                (FieldId::Tags, self.config.tags_boost),
             ] {
-                if boost <= 0.0 {
-                    continue;
+                if boost > 0.0 {
+                    clauses.push((field, text, boost * weight));
                 }
-                let term = tantivy::Term::from_field_text(field, text);
-                let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), boost * weight)),
-                ));
             }
         }
         for (gram, weight) in &a.grams {
-            let term = tantivy::Term::from_field_text(f.grams, gram);
-            let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
-            clauses.push((
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(q), *weight)),
-            ));
+            clauses.push((FieldId::Grams, gram, *weight));
         }
         if clauses.is_empty() {
             return Vec::new();
         }
-        let query = BooleanQuery::new(clauses);
-        // A search over an in-memory index only fails on internal errors; treat as no match.
-        let hits = self
-            .index
-            .searcher
-            .search(&query, &AllScores)
-            .unwrap_or_default();
+        let hits = self.index.search(&clauses);
         let mut best: FastMap<u32, Scored> =
             FastMap::with_capacity_and_hasher(hits.len(), Default::default());
         let mut body: FastMap<u32, f32> = FastMap::default();

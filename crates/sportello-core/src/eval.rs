@@ -3,6 +3,7 @@
 //! and a plain tantivy BM25 baseline measured on the same data.
 
 use crate::diag::Diagnostic;
+#[cfg(feature = "index")]
 use crate::kb::KnowledgeBase;
 use crate::reply::Reply;
 use crate::Engine;
@@ -222,6 +223,7 @@ pub fn evaluate(engine: &Engine, queries: &[Query]) -> Report {
 
 /// The baseline: a plain tantivy BM25 index with the default tokenizer over question,
 /// alternatives, answer and tags, queried through tantivy's query parser. It always answers.
+#[cfg(feature = "index")]
 pub fn baseline(kb: &KnowledgeBase, queries: &[Query]) -> tantivy::Result<Metrics> {
     use tantivy::collector::TopDocs;
     use tantivy::query::QueryParser;

@@ -1,20 +1,28 @@
-//! The tantivy index of a knowledge base, built in RAM with one segment and no threads
-//! (so the same code runs natively and in WASM).
+//! The inverted index of a knowledge base: one document per phrasing (`phrase`: the main
+//! question or an alternative) and one per entry (`answer`, `tags` with the office).
+//! Documents are added in order, so a document id is an index into [`KbIndex::docs`].
 //!
-//! Documents: one per phrasing (`phrase`: the main question or an alternative) and one per
-//! entry (`answer`, `tags` with the office). Documents are added in order, so a document id is
-//! an index into [`KbIndex::docs`].
+//! tantivy builds it (feature `index`), in RAM with one segment and no threads. Its postings
+//! (document and term frequency), field lengths and token counts are then read out into
+//! [`KbIndex`], which is what the engine searches ([`KbIndex::search`], BM25 computed as
+//! tantivy computes it for a boolean query of boosted term queries) and what prebuilt data
+//! stores. A few hundred documents need no more than that, and so the browser, which opens
+//! prebuilt data, carries no tantivy at all.
 
+#[cfg(feature = "index")]
 use crate::analysis::tokenizer::{ItalianTokenizer, NgramTokenizer, Prepared, ITALIAN, NGRAMS};
+#[cfg(feature = "index")]
 use crate::analysis::Analyzer;
+use crate::hash::FastMap;
 use crate::kb::KnowledgeBase;
-use std::io::Write;
-use std::path::Path;
+#[cfg(feature = "index")]
 use std::sync::Arc;
-use tantivy::directory::{Directory, RamDirectory, TerminatingWrite};
+#[cfg(feature = "index")]
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
-use tantivy::{doc, Index, IndexSettings, ReloadPolicy, Searcher};
+#[cfg(feature = "index")]
+use tantivy::{doc, Index, IndexSettings, ReloadPolicy};
 
+#[cfg(feature = "index")]
 /// Memory budget of the single-segment writer. It only sizes the writer's initial term table
 /// (a third of it; the table doubles when it fills), so a budget matched to the KB saves
 /// allocating and zeroing megabytes, which was most of the index build time of a small KB in
@@ -28,9 +36,6 @@ fn writer_memory(kb: &KnowledgeBase) -> usize {
         .sum();
     text_bytes.clamp(256_000, 4_000_000)
 }
-
-/// The index's own file (schema, settings, segments), beside the segment files.
-const META: &str = "meta.json";
 
 /// What a document stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,43 +53,126 @@ pub struct DocMeta {
     pub kind: DocKind,
 }
 
-/// The index fields.
-#[derive(Debug, Clone, Copy)]
-pub struct Fields {
-    pub phrase: Field,
-    pub answer: Field,
-    pub tags: Field,
+/// The index fields, in the order of [`KbIndex`]'s tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldId {
+    Phrase = 0,
+    Answer = 1,
+    Tags = 2,
     /// Character n-grams of the phrasing.
-    pub grams: Field,
+    Grams = 3,
 }
 
-/// A built index and its searcher.
+/// Number of fields.
+pub const FIELDS: usize = 4;
+
+const FIELD_NAMES: [&str; FIELDS] = ["phrase", "answer", "tags", "grams"];
+
+/// One field's part of the index.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct FieldIndex {
+    /// Term → (document, term frequency), by increasing document.
+    pub postings: FastMap<String, Vec<(u32, u32)>>,
+    /// Per document, the field's length in tokens as tantivy stores it (rounded to one of
+    /// 256 values, which BM25 then uses).
+    pub norms: Vec<u32>,
+    /// Tokens of the field in all documents.
+    pub total_tokens: u64,
+}
+
+/// The index: the documents' layout and, per field, the postings and lengths.
+#[derive(Debug, Clone)]
 pub struct KbIndex {
-    pub fields: Fields,
-    pub searcher: Searcher,
     pub docs: Vec<DocMeta>,
-    /// The files as stored (tantivy's managed directory hides their footers): what
-    /// [`files`] reads.
-    dir: RamDirectory,
+    pub(crate) fields: [FieldIndex; FIELDS],
+}
+
+/// BM25 parameters (tantivy's).
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+
+impl KbIndex {
+    /// Scores every document that has at least one of the clauses' terms: the sum over
+    /// clauses `(field, term, boost)` of `boost × BM25(term, field, document)`, as tantivy
+    /// scores a boolean query of boosted term queries. Documents in increasing order.
+    pub fn search(&self, clauses: &[(FieldId, &str, f32)]) -> Vec<(u32, f32)> {
+        let n = self.docs.len();
+        let mut scores = vec![0f32; n];
+        let mut hit = vec![false; n];
+        for &(field, term, boost) in clauses {
+            let f = &self.fields[field as usize];
+            let Some(list) = f.postings.get(term) else {
+                continue;
+            };
+            let avg = f.total_tokens as f32 / n.max(1) as f32;
+            let df = list.len() as f32;
+            let idf = (1.0 + ((n as f32 - df) + 0.5) / (df + 0.5)).ln();
+            let mut weight = idf * (1.0 + K1);
+            if boost != 1.0 {
+                weight *= boost;
+            }
+            for &(doc, tf) in list {
+                let d = doc as usize;
+                let norm = K1 * (1.0 - B + B * f.norms[d] as f32 / avg);
+                let tf = tf as f32;
+                scores[d] += weight * (tf / (tf + norm));
+                hit[d] = true;
+            }
+        }
+        (0..n)
+            .filter(|&d| hit[d])
+            .map(|d| (d as u32, scores[d]))
+            .collect()
+    }
+
+    /// Whether `term` is in `field`.
+    pub fn has_term(&self, field: FieldId, term: &str) -> bool {
+        self.fields[field as usize].postings.contains_key(term)
+    }
+
+    /// The index read back from prebuilt data, for `kb` (whose documents it must describe).
+    pub(crate) fn from_parts(
+        kb: &KnowledgeBase,
+        fields: [FieldIndex; FIELDS],
+    ) -> Result<KbIndex, IndexError> {
+        let docs = layout(kb);
+        for (name, f) in FIELD_NAMES.iter().zip(&fields) {
+            if f.norms.len() != docs.len() {
+                return Err(IndexError::Layout {
+                    expected: docs.len(),
+                    found: f.norms.len(),
+                });
+            }
+            let in_order = f.postings.values().all(|list| {
+                list.iter()
+                    .all(|&(d, tf)| (d as usize) < docs.len() && tf > 0)
+                    && list.windows(2).all(|w| w[0].0 < w[1].0)
+            });
+            if !in_order {
+                return Err(IndexError::Postings(name));
+            }
+        }
+        Ok(KbIndex { docs, fields })
+    }
 }
 
 /// Errors building the index (these are internal failures, not problems of the KB).
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    #[cfg(feature = "index")]
     #[error("errore interno dell'indice: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
     #[error(
         "errore interno dell'indice: attesi {expected} documenti in un segmento, trovati {found}"
     )]
     Layout { expected: usize, found: usize },
-    #[error("errore interno dell'indice: file non previsto «{0}» nei dati precalcolati")]
-    File(String),
+    #[error("errore interno dell'indice: voci del campo «{0}» fuori posto")]
+    Postings(&'static str),
     #[error("errore interno dell'indice: {0}")]
     Io(#[from] std::io::Error),
-    #[error("errore interno dell'indice: {0}")]
-    Write(#[from] tantivy::directory::error::OpenWriteError),
 }
 
+#[cfg(feature = "index")]
 fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
@@ -93,6 +181,7 @@ fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
     )
 }
 
+#[cfg(feature = "index")]
 /// Builds the index of `kb` with `analyzer`, taking the terms of texts already analysed from
 /// `prepared` (see [`Prepared`]). `ngrams` adds the character n-gram field to phrasing documents.
 pub fn build(
@@ -101,18 +190,29 @@ pub fn build(
     prepared: Prepared,
     ngrams: bool,
 ) -> Result<KbIndex, IndexError> {
+    let (index, fields) = build_tantivy(kb, analyzer, prepared, ngrams)?;
+    read_out(&index, fields, layout(kb))
+}
+
+/// The tantivy index of `kb` and its fields in [`FieldId`] order.
+#[cfg(feature = "index")]
+fn build_tantivy(
+    kb: &KnowledgeBase,
+    analyzer: Arc<Analyzer>,
+    prepared: Prepared,
+    ngrams: bool,
+) -> Result<(Index, [Field; FIELDS]), IndexError> {
     let mut sb = Schema::builder();
-    let fields = Fields {
-        phrase: sb.add_text_field("phrase", text_field(ITALIAN, IndexRecordOption::WithFreqs)),
-        answer: sb.add_text_field("answer", text_field(ITALIAN, IndexRecordOption::WithFreqs)),
-        tags: sb.add_text_field("tags", text_field(ITALIAN, IndexRecordOption::WithFreqs)),
-        grams: sb.add_text_field("grams", text_field(NGRAMS, IndexRecordOption::WithFreqs)),
-    };
+    let with_freqs = IndexRecordOption::WithFreqs;
+    let phrase = sb.add_text_field(FIELD_NAMES[0], text_field(ITALIAN, with_freqs));
+    let answer = sb.add_text_field(FIELD_NAMES[1], text_field(ITALIAN, with_freqs));
+    let tags_field = sb.add_text_field(FIELD_NAMES[2], text_field(ITALIAN, with_freqs));
+    let grams = sb.add_text_field(FIELD_NAMES[3], text_field(NGRAMS, with_freqs));
     let settings = IndexSettings {
         docstore_compress_dedicated_thread: false,
         ..IndexSettings::default()
     };
-    let dir = RamDirectory::default();
+    let dir = tantivy::directory::RamDirectory::default();
     let tokenizers = tantivy::tokenizer::TokenizerManager::default();
     tokenizers.register(
         ITALIAN,
@@ -123,13 +223,13 @@ pub fn build(
         .schema(sb.build())
         .settings(settings)
         .tokenizers(tokenizers)
-        .single_segment_index_writer(dir.clone(), writer_memory(kb))?;
+        .single_segment_index_writer(dir, writer_memory(kb))?;
     for e in &kb.entries {
         for text in e.phrasings() {
             let doc = if ngrams {
-                doc!(fields.phrase => text, fields.grams => text)
+                doc!(phrase => text, grams => text)
             } else {
-                doc!(fields.phrase => text)
+                doc!(phrase => text)
             };
             writer.add_document(doc)?;
         }
@@ -138,15 +238,14 @@ pub fn build(
             tags.push_str(" . ");
             tags.push_str(office);
         }
-        writer.add_document(doc!(fields.answer => e.answer.as_str(), fields.tags => tags))?;
+        writer.add_document(doc!(answer => e.answer.as_str(), tags_field => tags))?;
     }
-    let docs = layout(kb);
     let index: Index = writer.finalize()?;
     // Whatever was not taken (repeated texts) is not needed any more.
     if let Ok(mut m) = prepared.lock() {
         *m = Default::default();
     }
-    searchable(&index, fields, docs, dir)
+    Ok((index, [phrase, answer, tags_field, grams]))
 }
 
 /// The documents of `kb` in index order: each entry's phrasings, then its body.
@@ -167,132 +266,205 @@ fn layout(kb: &KnowledgeBase) -> Vec<DocMeta> {
     docs
 }
 
-/// The reader and searcher of a built or opened index, checked against the expected layout.
-fn searchable(
+/// Reads the postings, lengths and token counts of each field out of the built index,
+/// checked against the expected layout.
+#[cfg(feature = "index")]
+fn read_out(
     index: &Index,
-    fields: Fields,
+    fields: [Field; FIELDS],
     docs: Vec<DocMeta>,
-    dir: RamDirectory,
 ) -> Result<KbIndex, IndexError> {
+    use tantivy::postings::Postings;
+    use tantivy::DocSet;
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
     let searcher = reader.searcher();
     let found = searcher.num_docs() as usize;
-    if searcher.segment_readers().len() > 1 || found != docs.len() {
+    let segments = searcher.segment_readers();
+    if segments.len() != 1 || found != docs.len() {
         return Err(IndexError::Layout {
             expected: docs.len(),
             found,
         });
     }
-    Ok(KbIndex {
-        fields,
-        searcher,
-        docs,
-        dir,
-    })
-}
-
-/// The files of a built index (meta.json and the segment's files), to be stored and opened
-/// again with [`open`].
-pub fn files(index: &KbIndex) -> Result<Vec<(String, Vec<u8>)>, IndexError> {
-    let idx = index.searcher.index();
-    let dir = &index.dir;
-    let read_err = |e: tantivy::directory::error::OpenReadError| {
-        IndexError::Tantivy(tantivy::TantivyError::from(e))
-    };
-    let mut out = vec![(
-        META.to_string(),
-        dir.atomic_read(Path::new(META)).map_err(read_err)?,
-    )];
-    use tantivy::index::SegmentComponent as C;
-    let components = [
-        C::Postings,
-        C::Positions,
-        C::Terms,
-        C::Store,
-        C::FastFields,
-        C::FieldNorms,
-        C::Delete,
-    ];
-    for meta in idx.searchable_segment_metas()? {
-        for c in components.clone() {
-            let path = meta.relative_path(c);
-            if !dir.exists(&path).unwrap_or(false) {
+    let segment = &segments[0];
+    let mut out: [FieldIndex; FIELDS] = Default::default();
+    for (slot, field) in out.iter_mut().zip(fields) {
+        let inverted = segment.inverted_index(field)?;
+        slot.total_tokens = inverted.total_num_tokens();
+        let norms = segment.get_fieldnorms_reader(field)?;
+        slot.norms = (0..docs.len() as u32).map(|d| norms.fieldnorm(d)).collect();
+        let mut terms = inverted.terms().stream()?;
+        while terms.advance() {
+            let Ok(text) = std::str::from_utf8(terms.key()) else {
                 continue;
+            };
+            let mut postings = inverted
+                .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
+            let mut list = Vec::new();
+            while postings.doc() != tantivy::TERMINATED {
+                list.push((postings.doc(), postings.term_freq()));
+                postings.advance();
             }
-            let bytes = dir.open_read(&path).map_err(read_err)?.read_bytes()?;
-            out.push((
-                path.to_string_lossy().into_owned(),
-                bytes.as_slice().to_owned(),
-            ));
+            slot.postings.insert(text.to_string(), list);
         }
     }
-    Ok(out)
+    Ok(KbIndex { docs, fields: out })
 }
 
-/// Opens an index from the files [`files`] listed, for the same `kb` (its documents must be
-/// laid out as [`build`] lays them).
-pub fn open(kb: &KnowledgeBase, files: Vec<(String, Vec<u8>)>) -> Result<KbIndex, IndexError> {
-    let dir = RamDirectory::create();
-    for (name, bytes) in files {
-        let path = Path::new(&name);
-        // Only plain file names: the blob names files inside the index, nothing else.
-        if path.components().count() != 1 || name.starts_with('.') {
-            return Err(IndexError::File(name));
+#[cfg(all(test, feature = "index"))]
+mod tests {
+    use super::*;
+    use crate::analysis::AnalysisOptions;
+    use crate::kb::Entry;
+    use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+
+    fn kb() -> KnowledgeBase {
+        let entry = |id: &str, q: &str, alt: &[&str], a: &str, tags: &[&str]| Entry {
+            id: id.into(),
+            question: q.into(),
+            alternatives: alt.iter().map(|s| s.to_string()).collect(),
+            answer: a.into(),
+            tags: tags.iter().map(|s| s.to_string()).collect(),
+            ..Entry::default()
+        };
+        KnowledgeBase::from_entries(vec![
+            entry(
+                "cie",
+                "Quanto costa la carta d'identità elettronica?",
+                &["costo CIE", "prezzo della carta d'identità per i minori"],
+                "La carta costa 22,21 euro; il duplicato della carta costa 27,37 euro.",
+                &["documenti", "anagrafe"],
+            ),
+            entry(
+                "tari",
+                "Come pago la TARI?",
+                &["pagare la tassa sui rifiuti"],
+                "Con pagoPA, entro le scadenze dell'avviso. La tassa si paga in due rate.",
+                &["tributi"],
+            ),
+            entry(
+                "residenza",
+                "Come cambio la residenza?",
+                &[],
+                "Con la dichiarazione di residenza online o allo sportello anagrafe.",
+                &["anagrafe"],
+            ),
+        ])
+    }
+
+    /// tantivy's own scores for a boolean query of boosted term queries, by document.
+    fn tantivy_scores(
+        index: &Index,
+        fields: &[Field; FIELDS],
+        clauses: &[(FieldId, &str, f32)],
+    ) -> Vec<(u32, f32)> {
+        use tantivy::collector::DocSetCollector;
+        let searcher = index.reader().unwrap().searcher();
+        let query = BooleanQuery::new(
+            clauses
+                .iter()
+                .map(|&(f, t, boost)| {
+                    let term = tantivy::Term::from_field_text(fields[f as usize], t);
+                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    let q: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(q), boost));
+                    (Occur::Should, q)
+                })
+                .collect(),
+        );
+        let weight = query
+            .weight(tantivy::query::EnableScoring::enabled_from_searcher(
+                &searcher,
+            ))
+            .unwrap();
+        let docs = searcher.search(&query, &DocSetCollector).unwrap();
+        let mut out: Vec<(u32, f32)> = docs
+            .into_iter()
+            .map(|d| {
+                let e = weight
+                    .explain(searcher.segment_reader(d.segment_ord), d.doc_id)
+                    .unwrap();
+                (d.doc_id, e.value())
+            })
+            .collect();
+        out.sort_by_key(|&(d, _)| d);
+        out
+    }
+
+    #[test]
+    fn search_scores_as_tantivy_does() {
+        let kb = kb();
+        let analyzer = Arc::new(Analyzer::italian(&[], AnalysisOptions::default()));
+        let (index, fields) =
+            build_tantivy(&kb, analyzer.clone(), Prepared::default(), true).unwrap();
+        let ours = read_out(&index, fields, layout(&kb)).unwrap();
+        assert_eq!(ours.docs.len(), 9);
+        let terms = |text: &str| -> Vec<String> {
+            analyzer.analyze(text).into_iter().map(|t| t.text).collect()
+        };
+        let questions = [
+            "quanto costa la carta d'identità",
+            "tassa rifiuti pagare rate",
+            "anagrafe residenza sportello",
+            "duplicato carta",
+        ];
+        let mut compared = 0;
+        for q in questions {
+            let ts = terms(q);
+            let mut clauses = Vec::new();
+            for t in &ts {
+                clauses.push((FieldId::Phrase, t.as_str(), 1.0));
+                clauses.push((FieldId::Answer, t.as_str(), 0.35));
+                clauses.push((FieldId::Tags, t.as_str(), 0.5));
+            }
+            clauses.push((FieldId::Grams, "cart", 0.25));
+            let mine = ours.search(&clauses);
+            let theirs = tantivy_scores(&index, &fields, &clauses);
+            assert!(!mine.is_empty(), "{q}");
+            assert_eq!(
+                mine.iter().map(|h| h.0).collect::<Vec<_>>(),
+                theirs.iter().map(|h| h.0).collect::<Vec<_>>(),
+                "{q}"
+            );
+            for (m, t) in mine.iter().zip(&theirs) {
+                assert!(
+                    (m.1 - t.1).abs() <= 1e-5 * t.1.abs().max(1.0),
+                    "{q}: {m:?} vs {t:?}"
+                );
+                compared += 1;
+            }
         }
-        if name == META {
-            dir.atomic_write(path, &bytes)?;
-        } else {
-            let mut w = dir.open_write(path)?;
-            w.write_all(&bytes)?;
-            w.terminate()?;
-        }
-    }
-    let index = Index::open(dir.clone())?;
-    let schema = index.schema();
-    let field = |name: &str| schema.get_field(name).map_err(IndexError::Tantivy);
-    let fields = Fields {
-        phrase: field("phrase")?,
-        answer: field("answer")?,
-        tags: field("tags")?,
-        grams: field("grams")?,
-    };
-    searchable(&index, fields, layout(kb), dir)
-}
-
-/// Collects every matching document with its score (the index is small; ranking is ours).
-pub struct AllScores;
-
-impl tantivy::collector::Collector for AllScores {
-    type Fruit = Vec<(u32, f32)>;
-    type Child = AllScoresSegment;
-
-    fn for_segment(&self, _: u32, _: &tantivy::SegmentReader) -> tantivy::Result<AllScoresSegment> {
-        Ok(AllScoresSegment(Vec::new()))
+        assert!(compared >= 10);
+        // A term in no document scores nothing.
+        assert!(ours
+            .search(&[(FieldId::Phrase, "inesistent", 1.0)])
+            .is_empty());
     }
 
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Vec<(u32, f32)>>) -> tantivy::Result<Vec<(u32, f32)>> {
-        Ok(fruits.into_iter().flatten().collect())
-    }
-}
-
-/// Per-segment half of [`AllScores`].
-pub struct AllScoresSegment(Vec<(u32, f32)>);
-
-impl tantivy::collector::SegmentCollector for AllScoresSegment {
-    type Fruit = Vec<(u32, f32)>;
-
-    fn collect(&mut self, doc: u32, score: f32) {
-        self.0.push((doc, score));
-    }
-
-    fn harvest(self) -> Vec<(u32, f32)> {
-        self.0
+    #[test]
+    fn read_back_parts_are_checked_against_the_layout() {
+        let kb = kb();
+        let analyzer = Arc::new(Analyzer::italian(&[], AnalysisOptions::default()));
+        let built = build(&kb, analyzer, Prepared::default(), false).unwrap();
+        assert!(KbIndex::from_parts(&kb, built.fields.clone()).is_ok());
+        let mut short = built.fields.clone();
+        short[1].norms.pop();
+        assert!(matches!(
+            KbIndex::from_parts(&kb, short),
+            Err(IndexError::Layout { .. })
+        ));
+        let mut far = built.fields.clone();
+        far[0].postings.insert("x".into(), vec![(99, 1)]);
+        assert!(matches!(
+            KbIndex::from_parts(&kb, far),
+            Err(IndexError::Postings("phrase"))
+        ));
+        let mut unordered = built.fields.clone();
+        unordered[0]
+            .postings
+            .insert("x".into(), vec![(2, 1), (1, 1)]);
+        assert!(KbIndex::from_parts(&kb, unordered).is_err());
     }
 }

@@ -7,7 +7,8 @@
 //! - [`kb`]: the knowledge-base model; [`load`]: reading the native folder, JSONL and CSV with
 //!   located [`diag`]nostics; [`validate`]: checks across entries.
 //! - [`analysis`]: Italian text analysis (elisions, accents, stop words, stemming, synonyms,
-//!   typos), also registered as a tantivy tokenizer; [`index`]: the tantivy index in RAM.
+//!   typos), also registered as a tantivy tokenizer; [`index`]: the inverted index, built by
+//!   tantivy in RAM and searched with the same BM25.
 //! - [`Engine`]: `ask` (answer / "Forse cercavi…" / decline / small talk) and `search`;
 //!   [`confidence`]: calibration and decision; [`smalltalk`]; [`render`]: Markdown to safe HTML.
 //! - [`bundle`]: one JSON document per agency, for the web widget, with the engine's
@@ -15,7 +16,8 @@
 //! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.
 //!
 //! The engine does no I/O (file loading is behind the default `fs` feature) and uses no
-//! threads, so it also runs in WebAssembly.
+//! threads, so it also runs in WebAssembly; without the default `index` feature it opens
+//! engines from prebuilt data only and needs no tantivy (what the web widget does).
 //!
 //! ```
 //! use sportello_core::{Engine, Entry, KnowledgeBase, Reply};

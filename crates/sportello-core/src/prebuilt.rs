@@ -1,4 +1,4 @@
-//! The engine's derived data (term tables, vocabulary and the tantivy index files) in a
+//! The engine's derived data (term tables, vocabulary and the index's postings) in a
 //! compact binary form, so that a browser can open an engine without building it.
 //!
 //! `sportello build` stores it in the widget's bundle next to the knowledge base it was
@@ -12,16 +12,17 @@
 //! `MAGIC`, version, fingerprint and checksum of the rest (8 bytes LE each), the term table (texts in id order), per
 //! entry the sorted term ids of its phrasings/tags and of its answer (delta-coded), per
 //! entry and phrasing its content words, the vocabulary with counts, the known stems, the
-//! analyzer's synonym table, the uncovered referral expressions and the index files (name,
-//! bytes).
+//! analyzer's synonym table, the uncovered referral expressions and, per index field, its
+//! token count, document lengths and postings (term, then document deltas and frequencies).
 
 use crate::analysis::{AnalysisOptions, SynonymRow};
 use crate::engine::{MatchConfig, PhrasingWord};
+use crate::index::{FieldIndex, FIELDS};
 use crate::kb::KnowledgeBase;
 
 const MAGIC: &[u8; 4] = b"SPTB";
 /// Bumped whenever the layout or the meaning of the tables changes.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// Why a prebuilt blob was not used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -58,8 +59,8 @@ pub(crate) struct Tables {
     /// The other administrations' expressions (as stems) that no entry covers, with the
     /// index of their office in `OTHER_OFFICES`.
     pub referrals: Vec<(Vec<String>, u32)>,
-    /// The tantivy index's files: (path, bytes).
-    pub index_files: Vec<(String, Vec<u8>)>,
+    /// The index, per field: postings, lengths and token count.
+    pub index: [FieldIndex; FIELDS],
 }
 
 /// FNV-1a, 64 bits: the same value on every platform (the fingerprint is computed natively
@@ -229,10 +230,26 @@ fn encode_payload(tables: &Tables) -> Vec<u8> {
             w.text(s);
         }
     }
-    w.num(tables.index_files.len() as u64);
-    for (name, bytes) in &tables.index_files {
-        w.text(name);
-        w.bytes(bytes);
+    for field in &tables.index {
+        w.num(field.total_tokens);
+        w.num(field.norms.len() as u64);
+        for &n in &field.norms {
+            w.num(n as u64);
+        }
+        // Sorted, so that the same index always gives the same bytes.
+        let mut terms: Vec<(&String, &Vec<(u32, u32)>)> = field.postings.iter().collect();
+        terms.sort_unstable_by_key(|(t, _)| *t);
+        w.num(terms.len() as u64);
+        for (term, list) in terms {
+            w.text(term);
+            w.num(list.len() as u64);
+            let mut prev = 0u32;
+            for &(doc, tf) in list {
+                w.num(doc.wrapping_sub(prev) as u64);
+                w.num(tf as u64);
+                prev = doc;
+            }
+        }
     }
     w.0
 }
@@ -398,11 +415,25 @@ pub(crate) fn decode(
         let stems = (0..k).map(|_| r.text()).collect::<Result<_, _>>()?;
         t.referrals.push((stems, office));
     }
-    let n = r.len()?;
-    for _ in 0..n {
-        let name = r.text()?;
-        let bytes = r.bytes()?.to_vec();
-        t.index_files.push((name, bytes));
+    for field in t.index.iter_mut() {
+        field.total_tokens = r.num()?;
+        let n = r.len()?;
+        field.norms = (0..n).map(|_| r.id()).collect::<Result<_, _>>()?;
+        let n = r.len()?;
+        field.postings.reserve(n);
+        for _ in 0..n {
+            let term = r.text()?;
+            let k = r.len()?;
+            let mut list = Vec::with_capacity(k);
+            let mut doc = 0u32;
+            for _ in 0..k {
+                doc = doc
+                    .checked_add(r.id()?)
+                    .ok_or(PrebuiltError::Damaged("documento"))?;
+                list.push((doc, r.id()?));
+            }
+            field.postings.insert(term, list);
+        }
     }
     if r.at != data.len() {
         return Err(PrebuiltError::Damaged("dati in più in fondo"));
@@ -439,9 +470,23 @@ mod tests {
                 token: "\u{1}cie".into(),
             }],
             referrals: vec![(vec!["passaport".into()], 0)],
-            index_files: vec![
-                ("meta.json".into(), b"{}".to_vec()),
-                ("x.idx".into(), vec![0, 255, 7]),
+            index: [
+                FieldIndex {
+                    postings: [("cart".to_string(), vec![(0, 2), (3, 1)])]
+                        .into_iter()
+                        .collect(),
+                    norms: vec![4, 0, 0, 9],
+                    total_tokens: 13,
+                },
+                FieldIndex::default(),
+                FieldIndex {
+                    postings: [("identit".to_string(), vec![(1, 1)])]
+                        .into_iter()
+                        .collect(),
+                    norms: vec![0, 1, 0, 0],
+                    total_tokens: 1,
+                },
+                FieldIndex::default(),
             ],
         }
     }

@@ -10,6 +10,7 @@ pub mod glossary;
 pub mod referrals;
 pub mod segment;
 pub mod stopwords;
+#[cfg(feature = "index")]
 pub mod tokenizer;
 pub mod typo;
 
