@@ -3,7 +3,7 @@
 # examples/website/bundle/. Idempotent: tools are installed only when missing or at the
 # wrong version.
 #
-#   web-widget/build.sh                       full build (wasm-opt -Oz, ~2 min)
+#   web-widget/build.sh                       full build (wasm-opt -O3)
 #   SPORTELLO_SKIP_WASM_OPT=1 web-widget/build.sh   quick local iterations (bigger wasm)
 #
 # Needs: rustup/cargo, node >= 20 and npm. Respects CARGO_TARGET_DIR.
@@ -62,13 +62,13 @@ else
     if [ -f "${stamp}" ] && [ "$(cat "${stamp}")" = "${input_sum}" ] && [ -f "${dist}/sportello_wasm_bg.wasm" ]; then
         say "wasm-opt: input unchanged, keeping dist/sportello_wasm_bg.wasm"
     else
-        say "wasm-opt -Oz (takes a minute or two)"
+        say "wasm-opt -O3"
         rm -f "${stamp}"
         # -ocimfs 50: do not inline big functions into their only caller. Chromium compiles
         # a wasm function when it is first called, whole: with unlimited one-caller inlining
         # the engine's constructor held the fallback index build too, and opening the engine
         # compiled ~75 KB of code it never ran (engine open 104 -> 69 ms, and 45 KB less gzip).
-        "${here}/node_modules/.bin/wasm-opt" -Oz -ocimfs 50 --enable-bulk-memory --enable-nontrapping-float-to-int \
+        "${here}/node_modules/.bin/wasm-opt" -O3 -ocimfs 50 --enable-bulk-memory --enable-nontrapping-float-to-int \
             --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
             "${tmp}/sportello_wasm_bg.wasm" -o "${dist}/sportello_wasm_bg.wasm"
         echo "${input_sum}" >"${stamp}"

@@ -370,16 +370,17 @@ export class SportelloChat extends HTMLElement {
   }
 
   connectedCallback() {
-    if (!this._built) {
-      this._readStringsSlot();
-      this._build();
-    }
+    // The downloads start first: building the interface takes the main thread a while.
     const mode = (this.getAttribute('load') || 'idle').toLowerCase();
     if (mode === 'eager') this.load();
     else if (mode !== 'open') {
-      // Download and compile at once (off the main thread), build the index when idle.
+      // Download and compile at once (off the main thread), open the engine when idle.
       this._deferIndex = true;
       this.load();
+    }
+    if (!this._built) {
+      this._readStringsSlot();
+      this._build();
     }
   }
 
@@ -507,6 +508,8 @@ export class SportelloChat extends HTMLElement {
     this._input.addEventListener('keydown', (e) => this._onInputKey(e));
     this._dialog.addEventListener('keydown', (e) => this._onDialogKey(e));
     this._built = true;
+    // A load that finished before the interface was built (load() called by the page).
+    if (this._info) this._showInfo();
   }
 
   _applyStrings() {
@@ -598,6 +601,7 @@ export class SportelloChat extends HTMLElement {
   }
 
   _showInfo() {
+    if (!this._built) return;
     const name = this._info?.name || '';
     this._agency.textContent = name;
     if (this._info?.ai_disclosure) {

@@ -11,7 +11,7 @@ use crate::analysis::typo::Vocabulary;
 use crate::analysis::{words, AnalysisOptions, Analyzer};
 use crate::confidence::{self, Decision, Features, ANSWER_ONLY_CREDIT};
 use crate::hash::{FastMap, FastSet};
-use crate::index::{self, DocKind, FieldId, KbIndex};
+use crate::index::{self, DocKind, FieldId, KbIndex, TermKey};
 use crate::kb::{KnowledgeBase, Thresholds};
 use crate::prebuilt;
 use crate::render::Rendered;
@@ -360,7 +360,13 @@ impl Engine {
         let analyzer = Arc::new(Analyzer::italian(&kb.agency.synonyms, config.analysis));
         let (tables, prepared) = Self::derive(&kb, &analyzer, config.glossary_typos);
         let prepared = Arc::new(std::sync::Mutex::new(prepared));
-        let index = index::build(&kb, analyzer.clone(), prepared, config.ngrams())?;
+        let index = index::build(
+            &kb,
+            analyzer.clone(),
+            prepared,
+            config.ngrams(),
+            &tables.term_ids,
+        )?;
         Ok(Self::assemble(
             kb, config, rendered, analyzer, tables, index, None,
         ))
@@ -810,23 +816,23 @@ impl Engine {
     }
 
     fn score(&self, a: &Analysed) -> Vec<Scored> {
-        let mut clauses: Vec<(FieldId, &str, f32)> = Vec::new();
+        let mut clauses: Vec<(FieldId, TermKey, f32)> = Vec::new();
         for (text, weight) in &a.terms {
-            if !self.term_ids.contains_key(text) {
+            let Some(&id) = self.term_ids.get(text) else {
                 continue;
-            }
+            };
             for (field, boost) in [
                 (FieldId::Phrase, self.config.phrase_boost),
                 (FieldId::Answer, self.config.answer_boost),
                 (FieldId::Tags, self.config.tags_boost),
             ] {
                 if boost > 0.0 {
-                    clauses.push((field, text, boost * weight));
+                    clauses.push((field, TermKey::Id(id), boost * weight));
                 }
             }
         }
         for (gram, weight) in &a.grams {
-            clauses.push((FieldId::Grams, gram, *weight));
+            clauses.push((FieldId::Grams, TermKey::Text(gram), *weight));
         }
         if clauses.is_empty() {
             return Vec::new();

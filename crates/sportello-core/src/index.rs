@@ -68,16 +68,47 @@ pub const FIELDS: usize = 4;
 
 const FIELD_NAMES: [&str; FIELDS] = ["phrase", "answer", "tags", "grams"];
 
+/// How a query names a term: by its id in the engine's term table (the words of the
+/// phrasings, tags and answers), or by its text (the character n-grams, which are not in it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermKey<'a> {
+    Id(u32),
+    Text(&'a str),
+}
+
 /// One field's part of the index.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct FieldIndex {
-    /// Term → (document, term frequency), by increasing document.
-    pub postings: FastMap<String, Vec<(u32, u32)>>,
+    /// (document, term frequency) of every term, term after term, by increasing document.
+    pub postings: Vec<(u32, u32)>,
+    /// Per term id, its range in `postings` (start, length; empty when the field lacks it).
+    pub by_id: Vec<(u32, u32)>,
+    /// The ranges of the terms that are not in the term table (character n-grams).
+    pub by_text: FastMap<String, (u32, u32)>,
     /// Per document, the field's length in tokens as tantivy stores it (rounded to one of
     /// 256 values, which BM25 then uses).
     pub norms: Vec<u32>,
     /// Tokens of the field in all documents.
     pub total_tokens: u64,
+}
+
+impl FieldIndex {
+    fn list(&self, key: TermKey) -> &[(u32, u32)] {
+        let range = match key {
+            TermKey::Id(id) => self.by_id.get(id as usize).copied(),
+            TermKey::Text(t) => self.by_text.get(t).copied(),
+        };
+        range
+            .and_then(|(start, len)| {
+                self.postings
+                    .get(start as usize..start as usize + len as usize)
+            })
+            .unwrap_or(&[])
+    }
+
+    fn ranges(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.by_id.iter().chain(self.by_text.values()).copied()
+    }
 }
 
 /// The index: the documents' layout and, per field, the postings and lengths.
@@ -95,15 +126,16 @@ impl KbIndex {
     /// Scores every document that has at least one of the clauses' terms: the sum over
     /// clauses `(field, term, boost)` of `boost × BM25(term, field, document)`, as tantivy
     /// scores a boolean query of boosted term queries. Documents in increasing order.
-    pub fn search(&self, clauses: &[(FieldId, &str, f32)]) -> Vec<(u32, f32)> {
+    pub fn search(&self, clauses: &[(FieldId, TermKey, f32)]) -> Vec<(u32, f32)> {
         let n = self.docs.len();
         let mut scores = vec![0f32; n];
         let mut hit = vec![false; n];
         for &(field, term, boost) in clauses {
             let f = &self.fields[field as usize];
-            let Some(list) = f.postings.get(term) else {
+            let list = f.list(term);
+            if list.is_empty() {
                 continue;
-            };
+            }
             let avg = f.total_tokens as f32 / n.max(1) as f32;
             let df = list.len() as f32;
             let idf = (1.0 + ((n as f32 - df) + 0.5) / (df + 0.5)).ln();
@@ -126,8 +158,8 @@ impl KbIndex {
     }
 
     /// Whether `term` is in `field`.
-    pub fn has_term(&self, field: FieldId, term: &str) -> bool {
-        self.fields[field as usize].postings.contains_key(term)
+    pub fn has_term(&self, field: FieldId, term: TermKey) -> bool {
+        !self.fields[field as usize].list(term).is_empty()
     }
 
     /// The index read back from prebuilt data, for `kb` (whose documents it must describe).
@@ -143,7 +175,13 @@ impl KbIndex {
                     found: f.norms.len(),
                 });
             }
-            let in_order = f.postings.values().all(|list| {
+            let in_order = f.ranges().all(|(start, len)| {
+                let Some(list) = f
+                    .postings
+                    .get(start as usize..start as usize + len as usize)
+                else {
+                    return false;
+                };
                 list.iter()
                     .all(|&(d, tf)| (d as usize) < docs.len() && tf > 0)
                     && list.windows(2).all(|w| w[0].0 < w[1].0)
@@ -184,14 +222,17 @@ fn text_field(tokenizer: &str, record: IndexRecordOption) -> TextOptions {
 #[cfg(feature = "index")]
 /// Builds the index of `kb` with `analyzer`, taking the terms of texts already analysed from
 /// `prepared` (see [`Prepared`]). `ngrams` adds the character n-gram field to phrasing documents.
+/// Words are keyed by their id in `term_ids` (the engine's term table, which has every word
+/// of the KB: a query asks only for those); character n-grams by their text.
 pub fn build(
     kb: &KnowledgeBase,
     analyzer: Arc<Analyzer>,
     prepared: Prepared,
     ngrams: bool,
+    term_ids: &FastMap<String, u32>,
 ) -> Result<KbIndex, IndexError> {
     let (index, fields) = build_tantivy(kb, analyzer, prepared, ngrams)?;
-    read_out(&index, fields, layout(kb))
+    read_out(&index, fields, layout(kb), term_ids)
 }
 
 /// The tantivy index of `kb` and its fields in [`FieldId`] order.
@@ -273,6 +314,7 @@ fn read_out(
     index: &Index,
     fields: [Field; FIELDS],
     docs: Vec<DocMeta>,
+    term_ids: &FastMap<String, u32>,
 ) -> Result<KbIndex, IndexError> {
     use tantivy::postings::Postings;
     use tantivy::DocSet;
@@ -291,7 +333,9 @@ fn read_out(
     }
     let segment = &segments[0];
     let mut out: [FieldIndex; FIELDS] = Default::default();
-    for (slot, field) in out.iter_mut().zip(fields) {
+    for (k, (slot, field)) in out.iter_mut().zip(fields).enumerate() {
+        let by_text = k == FieldId::Grams as usize;
+        slot.by_id = vec![(0, 0); term_ids.len()];
         let inverted = segment.inverted_index(field)?;
         slot.total_tokens = inverted.total_num_tokens();
         let norms = segment.get_fieldnorms_reader(field)?;
@@ -301,14 +345,25 @@ fn read_out(
             let Ok(text) = std::str::from_utf8(terms.key()) else {
                 continue;
             };
+            let id = term_ids.get(text).copied();
+            if !by_text && id.is_none() {
+                // Never asked for: queries only name terms of the term table.
+                continue;
+            }
             let mut postings = inverted
                 .read_postings_from_terminfo(terms.value(), IndexRecordOption::WithFreqs)?;
-            let mut list = Vec::new();
+            let start = slot.postings.len();
             while postings.doc() != tantivy::TERMINATED {
-                list.push((postings.doc(), postings.term_freq()));
+                slot.postings.push((postings.doc(), postings.term_freq()));
                 postings.advance();
             }
-            slot.postings.insert(text.to_string(), list);
+            let range = (start as u32, (slot.postings.len() - start) as u32);
+            match id {
+                Some(id) if !by_text => slot.by_id[id as usize] = range,
+                _ => {
+                    slot.by_text.insert(text.to_string(), range);
+                }
+            }
         }
     }
     Ok(KbIndex { docs, fields: out })
@@ -399,7 +454,17 @@ mod tests {
         let analyzer = Arc::new(Analyzer::italian(&[], AnalysisOptions::default()));
         let (index, fields) =
             build_tantivy(&kb, analyzer.clone(), Prepared::default(), true).unwrap();
-        let ours = read_out(&index, fields, layout(&kb)).unwrap();
+        let mut term_ids = FastMap::default();
+        for e in &kb.entries {
+            let texts = e.phrasings().chain(std::iter::once(e.answer.as_str()));
+            for t in texts.chain(e.tags.iter().map(String::as_str)) {
+                for term in analyzer.analyze(t) {
+                    let next = term_ids.len() as u32;
+                    term_ids.entry(term.text).or_insert(next);
+                }
+            }
+        }
+        let ours = read_out(&index, fields, layout(&kb), &term_ids).unwrap();
         assert_eq!(ours.docs.len(), 9);
         let terms = |text: &str| -> Vec<String> {
             analyzer.analyze(text).into_iter().map(|t| t.text).collect()
@@ -414,14 +479,22 @@ mod tests {
         for q in questions {
             let ts = terms(q);
             let mut clauses = Vec::new();
+            let mut texts = Vec::new();
             for t in &ts {
-                clauses.push((FieldId::Phrase, t.as_str(), 1.0));
-                clauses.push((FieldId::Answer, t.as_str(), 0.35));
-                clauses.push((FieldId::Tags, t.as_str(), 0.5));
+                let id = term_ids[t];
+                for (field, boost) in [
+                    (FieldId::Phrase, 1.0),
+                    (FieldId::Answer, 0.35),
+                    (FieldId::Tags, 0.5),
+                ] {
+                    clauses.push((field, TermKey::Id(id), boost));
+                    texts.push((field, t.as_str(), boost));
+                }
             }
-            clauses.push((FieldId::Grams, "cart", 0.25));
+            clauses.push((FieldId::Grams, TermKey::Text("cart"), 0.25));
+            texts.push((FieldId::Grams, "cart", 0.25));
             let mine = ours.search(&clauses);
-            let theirs = tantivy_scores(&index, &fields, &clauses);
+            let theirs = tantivy_scores(&index, &fields, &texts);
             assert!(!mine.is_empty(), "{q}");
             assert_eq!(
                 mine.iter().map(|h| h.0).collect::<Vec<_>>(),
@@ -439,7 +512,10 @@ mod tests {
         assert!(compared >= 10);
         // A term in no document scores nothing.
         assert!(ours
-            .search(&[(FieldId::Phrase, "inesistent", 1.0)])
+            .search(&[(FieldId::Phrase, TermKey::Text("inesistent"), 1.0)])
+            .is_empty());
+        assert!(ours
+            .search(&[(FieldId::Phrase, TermKey::Id(9999), 1.0)])
             .is_empty());
     }
 
@@ -447,7 +523,14 @@ mod tests {
     fn read_back_parts_are_checked_against_the_layout() {
         let kb = kb();
         let analyzer = Arc::new(Analyzer::italian(&[], AnalysisOptions::default()));
-        let built = build(&kb, analyzer, Prepared::default(), false).unwrap();
+        let built = build(
+            &kb,
+            analyzer,
+            Prepared::default(),
+            false,
+            &FastMap::default(),
+        )
+        .unwrap();
         assert!(KbIndex::from_parts(&kb, built.fields.clone()).is_ok());
         let mut short = built.fields.clone();
         short[1].norms.pop();
@@ -455,16 +538,23 @@ mod tests {
             KbIndex::from_parts(&kb, short),
             Err(IndexError::Layout { .. })
         ));
-        let mut far = built.fields.clone();
-        far[0].postings.insert("x".into(), vec![(99, 1)]);
+        let with = |list: Vec<(u32, u32)>| {
+            let mut fields = built.fields.clone();
+            let start = fields[0].postings.len() as u32;
+            let len = list.len() as u32;
+            fields[0].postings.extend(list);
+            fields[0].by_text.insert("x".into(), (start, len));
+            KbIndex::from_parts(&kb, fields)
+        };
+        assert!(with(vec![(1, 1), (2, 3)]).is_ok());
         assert!(matches!(
-            KbIndex::from_parts(&kb, far),
+            with(vec![(99, 1)]),
             Err(IndexError::Postings("phrase"))
         ));
-        let mut unordered = built.fields.clone();
-        unordered[0]
-            .postings
-            .insert("x".into(), vec![(2, 1), (1, 1)]);
-        assert!(KbIndex::from_parts(&kb, unordered).is_err());
+        assert!(with(vec![(2, 1), (1, 1)]).is_err());
+        assert!(with(vec![(1, 0)]).is_err());
+        let mut beyond = built.fields.clone();
+        beyond[2].by_text.insert("y".into(), (0, 99_999));
+        assert!(KbIndex::from_parts(&kb, beyond).is_err());
     }
 }

@@ -63,18 +63,34 @@ pub(crate) struct Tables {
     pub index: [FieldIndex; FIELDS],
 }
 
-/// FNV-1a, 64 bits: the same value on every platform (the fingerprint is computed natively
-/// when the bundle is written and in WebAssembly when it is read).
-struct Fnv(u64);
+/// A 64-bit hash that reads eight bytes at a time (little-endian words, so the same value on
+/// every platform: the fingerprint is computed natively when the bundle is written and in
+/// WebAssembly when it is read). Each step is a bijection of the state, so any one changed
+/// word changes the result: a damaged byte is always caught.
+struct WordHash(u64);
 
-impl Fnv {
-    fn new() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
+impl WordHash {
+    fn new() -> WordHash {
+        WordHash(0xcbf2_9ce4_8422_2325)
+    }
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0 ^ w)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
     }
     fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 ^= x as u64;
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(w));
+            self.word(rest.len() as u64);
         }
     }
     /// A string with its length, so that ("ab", "c") and ("a", "bc") differ.
@@ -94,7 +110,7 @@ pub(crate) fn fingerprint(
     options: AnalysisOptions,
     config: &MatchConfig,
 ) -> u64 {
-    let mut h = Fnv::new();
+    let mut h = WordHash::new();
     h.text(env!("CARGO_PKG_VERSION"));
     h.text(env!("SPORTELLO_SOURCE_HASH"));
     h.bytes(&VERSION.to_le_bytes());
@@ -163,7 +179,7 @@ impl Writer {
 }
 
 fn checksum(payload: &[u8]) -> u64 {
-    let mut h = Fnv::new();
+    let mut h = WordHash::new();
     h.bytes(payload);
     h.0
 }
@@ -236,12 +252,8 @@ fn encode_payload(tables: &Tables) -> Vec<u8> {
         for &n in &field.norms {
             w.num(n as u64);
         }
-        // Sorted, so that the same index always gives the same bytes.
-        let mut terms: Vec<(&String, &Vec<(u32, u32)>)> = field.postings.iter().collect();
-        terms.sort_unstable_by_key(|(t, _)| *t);
-        w.num(terms.len() as u64);
-        for (term, list) in terms {
-            w.text(term);
+        let postings = |w: &mut Writer, (start, len): (u32, u32)| {
+            let list = &field.postings[start as usize..(start + len) as usize];
             w.num(list.len() as u64);
             let mut prev = 0u32;
             for &(doc, tf) in list {
@@ -249,6 +261,25 @@ fn encode_payload(tables: &Tables) -> Vec<u8> {
                 w.num(tf as u64);
                 prev = doc;
             }
+        };
+        // Terms by id (those the field has), then by text, sorted: the same index always
+        // gives the same bytes.
+        let ids: Vec<usize> = (0..field.by_id.len())
+            .filter(|&i| field.by_id[i].1 > 0)
+            .collect();
+        w.num(ids.len() as u64);
+        let mut prev = 0usize;
+        for i in ids {
+            w.num((i - prev) as u64);
+            prev = i;
+            postings(&mut w, field.by_id[i]);
+        }
+        let mut texts: Vec<(&String, &(u32, u32))> = field.by_text.iter().collect();
+        texts.sort_unstable_by_key(|(t, _)| *t);
+        w.num(texts.len() as u64);
+        for (text, &range) in texts {
+            w.text(text);
+            postings(&mut w, range);
         }
     }
     w.0
@@ -419,20 +450,33 @@ pub(crate) fn decode(
         field.total_tokens = r.num()?;
         let n = r.len()?;
         field.norms = (0..n).map(|_| r.id()).collect::<Result<_, _>>()?;
-        let n = r.len()?;
-        field.postings.reserve(n);
-        for _ in 0..n {
-            let term = r.text()?;
+        let postings = |r: &mut Reader, out: &mut Vec<(u32, u32)>| {
             let k = r.len()?;
-            let mut list = Vec::with_capacity(k);
+            let start = out.len() as u32;
             let mut doc = 0u32;
             for _ in 0..k {
                 doc = doc
                     .checked_add(r.id()?)
                     .ok_or(PrebuiltError::Damaged("documento"))?;
-                list.push((doc, r.id()?));
+                out.push((doc, r.id()?));
             }
-            field.postings.insert(term, list);
+            Ok::<_, PrebuiltError>((start, k as u32))
+        };
+        field.by_id = vec![(0, 0); terms];
+        let n = r.len()?;
+        let mut id = 0usize;
+        for _ in 0..n {
+            id = id
+                .checked_add(r.len()?)
+                .filter(|&i| i < terms)
+                .ok_or(PrebuiltError::Damaged("termine inesistente"))?;
+            field.by_id[id] = postings(&mut r, &mut field.postings)?;
+        }
+        let n = r.len()?;
+        for _ in 0..n {
+            let text = r.text()?;
+            let range = postings(&mut r, &mut field.postings)?;
+            field.by_text.insert(text, range);
         }
     }
     if r.at != data.len() {
@@ -472,21 +516,30 @@ mod tests {
             referrals: vec![(vec!["passaport".into()], 0)],
             index: [
                 FieldIndex {
-                    postings: [("cart".to_string(), vec![(0, 2), (3, 1)])]
-                        .into_iter()
-                        .collect(),
+                    postings: vec![(0, 2), (3, 1), (1, 1)],
+                    by_id: vec![(0, 2), (0, 0), (2, 1)],
+                    by_text: Default::default(),
                     norms: vec![4, 0, 0, 9],
                     total_tokens: 13,
                 },
-                FieldIndex::default(),
                 FieldIndex {
-                    postings: [("identit".to_string(), vec![(1, 1)])]
-                        .into_iter()
-                        .collect(),
+                    by_id: vec![(0, 0); 3],
+                    ..FieldIndex::default()
+                },
+                FieldIndex {
+                    postings: vec![(1, 1)],
+                    by_id: vec![(0, 0), (0, 1), (0, 0)],
+                    by_text: Default::default(),
                     norms: vec![0, 1, 0, 0],
                     total_tokens: 1,
                 },
-                FieldIndex::default(),
+                FieldIndex {
+                    postings: vec![(2, 1)],
+                    by_id: vec![(0, 0); 3],
+                    by_text: [("cart".to_string(), (0, 1))].into_iter().collect(),
+                    norms: vec![0, 0, 3, 0],
+                    total_tokens: 3,
+                },
             ],
         }
     }
