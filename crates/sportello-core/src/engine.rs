@@ -66,6 +66,11 @@ pub struct MatchConfig {
     /// Point questions about other administrations' matters (passport, pension…) that the KB
     /// does not cover to the competent office, instead of offering loosely related entries.
     pub referrals: bool,
+    /// Share of credit for the best-covered clause: the confidence's coverage is the larger
+    /// of the whole question's and this share of the coverage of its best clause (words
+    /// between punctuation marks), so that context sentences around the question ("ho appena
+    /// traslocato da Napoli per lavoro, …") weigh less. 0 turns it off.
+    pub clause_coverage: f32,
     /// Thresholds overriding the agency's (for measuring the trade-off).
     pub thresholds: Option<Thresholds>,
 }
@@ -89,6 +94,7 @@ impl Default for MatchConfig {
             drop_filler: true,
             glossary_typos: true,
             referrals: true,
+            clause_coverage: 1.0,
             thresholds: None,
         }
     }
@@ -123,6 +129,7 @@ impl MatchConfig {
             "recall_rerank" => self.recall_rerank = num()?,
             "drop_filler" => self.drop_filler = flag()?,
             "referrals" => self.referrals = flag()?,
+            "clause_coverage" => self.clause_coverage = num()?,
             "answer_threshold" => {
                 let t = self.thresholds.get_or_insert_with(Thresholds::default);
                 t.answer = num()?;
@@ -170,6 +177,7 @@ impl MatchConfig {
         "recall_rerank",
         "drop_filler",
         "referrals",
+        "clause_coverage",
         "answer_threshold",
         "clarify_threshold",
         "typos",
@@ -202,6 +210,8 @@ struct QueryWord {
     /// Ids of the terms (own stem and covering synonyms) in the engine's term table.
     terms: Vec<Option<u32>>,
     idf: f32,
+    /// Which clause of the question (words between punctuation marks) the word is in.
+    clause: u32,
 }
 
 /// A content word of a phrasing: its terms (stem and synonym tokens), its own stem and its
@@ -717,6 +727,12 @@ impl Engine {
 
     fn analyse(&self, question: &str) -> Analysed {
         let mut ws = words(question);
+        let marks: Vec<usize> = question
+            .char_indices()
+            .filter(|(_, c)| matches!(c, ',' | '.' | ';' | ':' | '?' | '!' | '\n'))
+            .map(|(i, _)| i)
+            .collect();
+        let clause_of = |from: usize| marks.partition_point(|&m| m < from) as u32;
         let mut originals = Vec::with_capacity(ws.len());
         let mut corrected = Vec::with_capacity(ws.len());
         for w in ws.iter_mut() {
@@ -782,6 +798,7 @@ impl Engine {
                 } else {
                     self.idf(stem_df)
                 },
+                clause: clause_of(w.from),
             });
         }
         for t in &terms {
@@ -902,10 +919,15 @@ impl Engine {
 
     /// Share of the question's idf mass found in the entry.
     fn coverage(&self, a: &Analysed, entry: u32) -> f32 {
+        self.coverage_where(a, entry, |_| true)
+    }
+
+    /// The coverage counting only the question's words that `keep` keeps.
+    fn coverage_where(&self, a: &Analysed, entry: u32, keep: impl Fn(&QueryWord) -> bool) -> f32 {
         let q = &self.question_terms[entry as usize];
         let ans = &self.answer_terms[entry as usize];
         let (mut total, mut got) = (0.0f32, 0.0f32);
-        for w in &a.words {
+        for w in a.words.iter().filter(|w| keep(w)) {
             total += w.idf;
             let credit = if w.corrected.is_some() {
                 self.config.corrected_credit
@@ -958,8 +980,19 @@ impl Engine {
             .iter()
             .filter(|w| w.terms.iter().all(Option::is_none))
             .count();
+        let mut coverage = self.coverage_of(a, s);
+        let share = self.config.clause_coverage;
+        let clauses = a.words.last().map_or(0, |w| w.clause);
+        if share > 0.0 && clauses > 0 {
+            for c in 0..=clauses {
+                if a.words.iter().filter(|w| w.clause == c).count() >= 2 {
+                    let part = self.coverage_where(a, s.entry, |w| w.clause == c);
+                    coverage = coverage.max(share * part);
+                }
+            }
+        }
         Features {
-            coverage: self.coverage_of(a, s),
+            coverage,
             margin,
             recall: s.recall.unwrap_or_else(|| self.phrasing_recall(a, s.entry)),
             unknown: unknown as f32 / a.words.len().max(1) as f32,

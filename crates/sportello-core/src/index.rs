@@ -130,6 +130,7 @@ impl KbIndex {
         let n = self.docs.len();
         let mut scores = vec![0f32; n];
         let mut hit = vec![false; n];
+        let mut touched: Vec<u32> = Vec::new();
         for &(field, term, boost) in clauses {
             let f = &self.fields[field as usize];
             let list = f.list(term);
@@ -148,12 +149,16 @@ impl KbIndex {
                 let norm = K1 * (1.0 - B + B * f.norms[d] as f32 / avg);
                 let tf = tf as f32;
                 scores[d] += weight * (tf / (tf + norm));
-                hit[d] = true;
+                if !hit[d] {
+                    hit[d] = true;
+                    touched.push(doc);
+                }
             }
         }
-        (0..n)
-            .filter(|&d| hit[d])
-            .map(|d| (d as u32, scores[d]))
+        touched.sort_unstable();
+        touched
+            .into_iter()
+            .map(|d| (d, scores[d as usize]))
             .collect()
     }
 

@@ -337,3 +337,23 @@ fn glossary_words_count_as_known_words_for_typos() {
     let without = Engine::with_config(kb, config).unwrap();
     assert_eq!(top(&without, "prezzo"), Some("ricambi".into()));
 }
+
+#[test]
+fn context_clauses_around_the_question_do_not_hide_it() {
+    // The question is the last clause; the others are context the KB knows nothing about.
+    let q = "salve, lavoro tutto il giorno in fabbrica e torno tardi la sera, quanto costa la carta d'identità?";
+    assert_eq!(answer_id(q), "cie-costo");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../knowledge-base/comune-di-esempio"
+    );
+    let whole_only = sportello_core::MatchConfig {
+        clause_coverage: 0.0,
+        ..Default::default()
+    };
+    let e = Engine::with_config(load::load_path(path).unwrap().kb, whole_only).unwrap();
+    assert!(matches!(e.ask(q), Reply::Decline { .. }), "{:?}", e.ask(q));
+    // A single-clause question is unaffected.
+    let short = "quanto costa la carta d'identità";
+    assert_eq!(e.ask(short).confidence(), engine().ask(short).confidence());
+}
