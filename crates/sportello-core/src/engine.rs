@@ -71,6 +71,8 @@ pub struct MatchConfig {
     /// between punctuation marks), so that context sentences around the question ("ho appena
     /// traslocato da Napoli per lavoro, …") weigh less. 0 turns it off.
     pub clause_coverage: f32,
+    /// Re-rank with the clause coverage too (measured, off).
+    pub clause_rerank: bool,
     /// Thresholds overriding the agency's (for measuring the trade-off).
     pub thresholds: Option<Thresholds>,
 }
@@ -95,6 +97,7 @@ impl Default for MatchConfig {
             glossary_typos: true,
             referrals: true,
             clause_coverage: 1.0,
+            clause_rerank: false,
             thresholds: None,
         }
     }
@@ -130,6 +133,7 @@ impl MatchConfig {
             "drop_filler" => self.drop_filler = flag()?,
             "referrals" => self.referrals = flag()?,
             "clause_coverage" => self.clause_coverage = num()?,
+            "clause_rerank" => self.clause_rerank = flag()?,
             "answer_threshold" => {
                 let t = self.thresholds.get_or_insert_with(Thresholds::default);
                 t.answer = num()?;
@@ -178,6 +182,7 @@ impl MatchConfig {
         "drop_filler",
         "referrals",
         "clause_coverage",
+        "clause_rerank",
         "answer_threshold",
         "clarify_threshold",
         "typos",
@@ -252,6 +257,9 @@ struct Scored {
 /// Other administrations' expressions (as stems) with the index of their office in
 /// [`OTHER_OFFICES`].
 type Referrals = Vec<(Vec<String>, usize)>;
+
+/// What opening prebuilt data gives: the analyzer, the tables, the index and the referrals.
+type Opened = (Arc<Analyzer>, Tables, KbIndex, Referrals);
 
 /// The matching engine for one knowledge base. Immutable, `Send + Sync`: share it in an `Arc`.
 pub struct Engine {
@@ -394,8 +402,17 @@ impl Engine {
         data: &[u8],
     ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
-        let (analyzer, tables, index, referrals) = Self::open_prebuilt(&kb, config, data)?;
-        Ok(Self::assemble(
+        let opened = Self::open_prebuilt(&kb, config, data)?;
+        Ok(Self::assemble_opened(kb, config, rendered, opened))
+    }
+
+    fn assemble_opened(
+        kb: KnowledgeBase,
+        config: MatchConfig,
+        rendered: Vec<Rendered>,
+        (analyzer, tables, index, referrals): Opened,
+    ) -> Engine {
+        Self::assemble(
             kb,
             config,
             rendered,
@@ -403,7 +420,7 @@ impl Engine {
             tables,
             index,
             Some(referrals),
-        ))
+        )
     }
 
     /// Opens from `data` when it was prebuilt for this knowledge base and configuration, else
@@ -416,18 +433,8 @@ impl Engine {
         data: Option<&[u8]>,
     ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
-        if let Some(Ok((analyzer, tables, index, referrals))) =
-            data.map(|d| Self::open_prebuilt(&kb, config, d))
-        {
-            return Ok(Self::assemble(
-                kb,
-                config,
-                rendered,
-                analyzer,
-                tables,
-                index,
-                Some(referrals),
-            ));
+        if let Some(Ok(opened)) = data.map(|d| Self::open_prebuilt(&kb, config, d)) {
+            return Ok(Self::assemble_opened(kb, config, rendered, opened));
         }
         Self::with_rendered(kb, config, rendered)
     }
@@ -436,7 +443,7 @@ impl Engine {
         kb: &KnowledgeBase,
         config: MatchConfig,
         data: &[u8],
-    ) -> Result<(Arc<Analyzer>, Tables, KbIndex, Referrals), EngineError> {
+    ) -> Result<Opened, EngineError> {
         // The fingerprint needs no analysis, and the analyzer's synonym table is read from
         // the data: opening analyses nothing.
         let fingerprint = prebuilt::fingerprint(kb, config.analysis, &config);
@@ -902,7 +909,10 @@ impl Engine {
             let lambda = self.config.coverage_rerank;
             let head = ranked.len().min(RERANK_DEPTH);
             for s in &mut ranked[..head] {
-                let coverage = self.coverage(a, s.entry);
+                let mut coverage = self.coverage(a, s.entry);
+                if self.config.clause_rerank {
+                    coverage = self.clause_coverage(a, s.entry, coverage);
+                }
                 s.coverage = Some(coverage);
                 s.score *= 1.0 - lambda + lambda * coverage;
                 if self.config.recall_rerank > 0.0 {
@@ -920,6 +930,23 @@ impl Engine {
     /// Share of the question's idf mass found in the entry.
     fn coverage(&self, a: &Analysed, entry: u32) -> f32 {
         self.coverage_where(a, entry, |_| true)
+    }
+
+    /// The larger of `whole` (the question's coverage) and the clause share of its best
+    /// clause's coverage ([`MatchConfig::clause_coverage`]).
+    fn clause_coverage(&self, a: &Analysed, entry: u32, whole: f32) -> f32 {
+        let share = self.config.clause_coverage;
+        let clauses = a.words.last().map_or(0, |w| w.clause);
+        let mut coverage = whole;
+        if share > 0.0 && clauses > 0 {
+            for c in 0..=clauses {
+                if a.words.iter().filter(|w| w.clause == c).count() >= 2 {
+                    let part = self.coverage_where(a, entry, |w| w.clause == c);
+                    coverage = coverage.max(share * part);
+                }
+            }
+        }
+        coverage
     }
 
     /// The coverage counting only the question's words that `keep` keeps.
@@ -980,17 +1007,7 @@ impl Engine {
             .iter()
             .filter(|w| w.terms.iter().all(Option::is_none))
             .count();
-        let mut coverage = self.coverage_of(a, s);
-        let share = self.config.clause_coverage;
-        let clauses = a.words.last().map_or(0, |w| w.clause);
-        if share > 0.0 && clauses > 0 {
-            for c in 0..=clauses {
-                if a.words.iter().filter(|w| w.clause == c).count() >= 2 {
-                    let part = self.coverage_where(a, s.entry, |w| w.clause == c);
-                    coverage = coverage.max(share * part);
-                }
-            }
-        }
+        let coverage = self.clause_coverage(a, s.entry, self.coverage_of(a, s));
         Features {
             coverage,
             margin,
