@@ -21,6 +21,7 @@ row "**default**"
 row "no coverage re-ranking (\`coverage_rerank=0\`)" coverage_rerank=0
 row "no recall re-ranking (\`recall_rerank=0\`)" recall_rerank=0
 row "no clause coverage (\`clause_coverage=0\`)" clause_coverage=0
+row "no recall floor (\`recall_floor=0\`)" recall_floor=0
 row "no typo correction (\`typos=false\`)" typos=false
 row "glossary words not known to typo correction (\`glossary_typos=false\`)" glossary_typos=false
 row "no synonyms/acronyms (\`synonyms=false\`)" synonyms=false

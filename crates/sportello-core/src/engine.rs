@@ -73,6 +73,11 @@ pub struct MatchConfig {
     pub clause_coverage: f32,
     /// Re-rank with the clause coverage too (measured, off).
     pub clause_rerank: bool,
+    /// The recall used by the confidence is at least this share of the coverage, so that an
+    /// entry that answers the question in its answer text or tags, but words its phrasings
+    /// otherwise, is not given confidence 0 ("reclamo", "certificato di destinazione
+    /// urbanistica" written only in the answer). 0 turns it off.
+    pub recall_floor: f32,
     /// Thresholds overriding the agency's (for measuring the trade-off).
     pub thresholds: Option<Thresholds>,
 }
@@ -98,6 +103,7 @@ impl Default for MatchConfig {
             referrals: true,
             clause_coverage: 1.0,
             clause_rerank: false,
+            recall_floor: 0.5,
             thresholds: None,
         }
     }
@@ -134,6 +140,7 @@ impl MatchConfig {
             "referrals" => self.referrals = flag()?,
             "clause_coverage" => self.clause_coverage = num()?,
             "clause_rerank" => self.clause_rerank = flag()?,
+            "recall_floor" => self.recall_floor = num()?,
             "answer_threshold" => {
                 let t = self.thresholds.get_or_insert_with(Thresholds::default);
                 t.answer = num()?;
@@ -183,6 +190,7 @@ impl MatchConfig {
         "referrals",
         "clause_coverage",
         "clause_rerank",
+        "recall_floor",
         "answer_threshold",
         "clarify_threshold",
         "typos",
@@ -1011,7 +1019,12 @@ impl Engine {
         Features {
             coverage,
             margin,
-            recall: s.recall.unwrap_or_else(|| self.phrasing_recall(a, s.entry)),
+            // An entry whose phrasings word the question otherwise (its words are in the
+            // answer or the tags) keeps part of the credit its coverage earns.
+            recall: s
+                .recall
+                .unwrap_or_else(|| self.phrasing_recall(a, s.entry))
+                .max(self.config.recall_floor * coverage),
             unknown: unknown as f32 / a.words.len().max(1) as f32,
         }
     }

@@ -357,3 +357,46 @@ fn context_clauses_around_the_question_do_not_hide_it() {
     let short = "quanto costa la carta d'identità";
     assert_eq!(e.ask(short).confidence(), engine().ask(short).confidence());
 }
+
+#[test]
+fn an_entry_that_answers_in_other_words_is_not_declined() {
+    // "reclami" and "suggerimenti" are only in the URP entry's answer, not in its phrasings.
+    let entry = |id: &str, q: &str, a: &str| Entry {
+        id: id.into(),
+        question: q.into(),
+        answer: a.into(),
+        ..Entry::default()
+    };
+    let kb = KnowledgeBase::from_entries(vec![
+        entry(
+            "urp",
+            "Quali sono i contatti dell'URP?",
+            "L'URP riceve segnalazioni, reclami e suggerimenti. Telefono 0123 456789.",
+        ),
+        entry(
+            "tari",
+            "Come pago la TARI?",
+            "Con pagoPA, entro le scadenze.",
+        ),
+        entry(
+            "cie",
+            "Quanto costa la carta d'identità?",
+            "Costa 22,21 euro.",
+        ),
+    ]);
+    let q = "reclami e suggerimenti";
+    let with_floor = Engine::new(kb.clone()).unwrap();
+    let reply = with_floor.ask(q);
+    assert!(!matches!(reply, Reply::Decline { .. }), "{reply:?}");
+    assert_eq!(with_floor.search(q, 1)[0].id, "urp");
+    let no_floor = sportello_core::MatchConfig {
+        recall_floor: 0.0,
+        ..Default::default()
+    };
+    let without = Engine::with_config(kb, no_floor).unwrap();
+    assert!(
+        matches!(without.ask(q), Reply::Decline { .. }),
+        "{:?}",
+        without.ask(q)
+    );
+}

@@ -26,12 +26,12 @@ fn example_kb_dev_sets_keep_their_quality() {
     qs.extend(queries(&dir.join("out-of-scope.jsonl")));
     let m = eval::evaluate(&engine, &qs).metrics;
     assert!(m.n >= 200 && m.n_out_of_scope >= 100, "{m:?}");
-    // Recorded: top1 0.852, mrr10 0.911, recall5 0.987, decline 0.900, false decline 0.104.
+    // Recorded: top1 0.852, mrr10 0.911, recall5 0.987, decline 0.900, false decline 0.091.
     assert!(m.top1 >= 0.83, "{m:?}");
     assert!(m.mrr10 >= 0.89, "{m:?}");
     assert!(m.recall5 >= 0.96, "{m:?}");
     assert!(m.decline_rate.unwrap() >= 0.90, "{m:?}");
-    assert!(m.false_decline_rate <= 0.12, "{m:?}");
+    assert!(m.false_decline_rate <= 0.10, "{m:?}");
 }
 
 #[test]
