@@ -937,32 +937,30 @@ impl Engine {
 
     /// Share of the question's idf mass found in the entry.
     fn coverage(&self, a: &Analysed, entry: u32) -> f32 {
-        self.coverage_where(a, entry, |_| true)
+        self.coverage_of_words(&a.words, entry)
     }
 
     /// The larger of `whole` (the question's coverage) and the clause share of its best
-    /// clause's coverage ([`MatchConfig::clause_coverage`]).
+    /// clause's coverage ([`MatchConfig::clause_coverage`]). Words come in clause order.
     fn clause_coverage(&self, a: &Analysed, entry: u32, whole: f32) -> f32 {
         let share = self.config.clause_coverage;
-        let clauses = a.words.last().map_or(0, |w| w.clause);
-        let mut coverage = whole;
-        if share > 0.0 && clauses > 0 {
-            for c in 0..=clauses {
-                if a.words.iter().filter(|w| w.clause == c).count() >= 2 {
-                    let part = self.coverage_where(a, entry, |w| w.clause == c);
-                    coverage = coverage.max(share * part);
-                }
-            }
+        let one_clause = a.words.first().map(|w| w.clause) == a.words.last().map(|w| w.clause);
+        if share <= 0.0 || one_clause {
+            return whole;
         }
-        coverage
+        a.words
+            .chunk_by(|x, y| x.clause == y.clause)
+            .filter(|c| c.len() >= 2)
+            .map(|c| share * self.coverage_of_words(c, entry))
+            .fold(whole, f32::max)
     }
 
-    /// The coverage counting only the question's words that `keep` keeps.
-    fn coverage_where(&self, a: &Analysed, entry: u32, keep: impl Fn(&QueryWord) -> bool) -> f32 {
+    /// The coverage of the entry over these words of the question.
+    fn coverage_of_words(&self, words: &[QueryWord], entry: u32) -> f32 {
         let q = &self.question_terms[entry as usize];
         let ans = &self.answer_terms[entry as usize];
         let (mut total, mut got) = (0.0f32, 0.0f32);
-        for w in a.words.iter().filter(|w| keep(w)) {
+        for w in words {
             total += w.idf;
             let credit = if w.corrected.is_some() {
                 self.config.corrected_credit

@@ -162,11 +162,6 @@ impl KbIndex {
             .collect()
     }
 
-    /// Whether `term` is in `field`.
-    pub fn has_term(&self, field: FieldId, term: TermKey) -> bool {
-        !self.fields[field as usize].list(term).is_empty()
-    }
-
     /// The index read back from prebuilt data, for `kb` (whose documents it must describe).
     pub(crate) fn from_parts(
         kb: &KnowledgeBase,

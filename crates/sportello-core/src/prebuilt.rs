@@ -167,6 +167,13 @@ impl Writer {
     fn text(&mut self, s: &str) {
         self.bytes(s.as_bytes());
     }
+    /// A list of strings: its length, then each.
+    fn texts(&mut self, list: &[String]) {
+        self.num(list.len() as u64);
+        for s in list {
+            self.text(s);
+        }
+    }
     /// Sorted ids, as differences.
     fn sorted_ids(&mut self, ids: &[u32]) {
         self.num(ids.len() as u64);
@@ -199,10 +206,7 @@ pub(crate) fn encode(tables: &Tables, fingerprint: u64) -> Vec<u8> {
 
 fn encode_payload(tables: &Tables) -> Vec<u8> {
     let mut w = Writer(Vec::with_capacity(256 * 1024));
-    w.num(tables.terms.len() as u64);
-    for t in &tables.terms {
-        w.text(t);
-    }
+    w.texts(&tables.terms);
     for list in [&tables.question_terms, &tables.answer_terms] {
         w.num(list.len() as u64);
         for ids in list {
@@ -225,26 +229,17 @@ fn encode_payload(tables: &Tables) -> Vec<u8> {
         w.text(word);
         w.num(*count as u64);
     }
-    w.num(tables.known_stems.len() as u64);
-    for s in &tables.known_stems {
-        w.text(s);
-    }
+    w.texts(&tables.known_stems);
     w.num(tables.synonyms.len() as u64);
     for row in &tables.synonyms {
         w.text(&row.head);
         w.text(&row.token);
-        w.num(row.rest.len() as u64);
-        for s in &row.rest {
-            w.text(s);
-        }
+        w.texts(&row.rest);
     }
     w.num(tables.referrals.len() as u64);
     for (stems, office) in &tables.referrals {
         w.num(*office as u64);
-        w.num(stems.len() as u64);
-        for s in stems {
-            w.text(s);
-        }
+        w.texts(stems);
     }
     for field in &tables.index {
         w.num(field.total_tokens);
@@ -334,6 +329,11 @@ impl<'a> Reader<'a> {
             .map(str::to_string)
             .map_err(|_| PrebuiltError::Damaged("testo non UTF-8"))
     }
+    /// A list written by `Writer::texts`.
+    fn texts(&mut self) -> Result<Vec<String>, PrebuiltError> {
+        let n = self.len()?;
+        (0..n).map(|_| self.text()).collect()
+    }
     fn sorted_ids(&mut self, terms: usize) -> Result<Vec<u32>, PrebuiltError> {
         let n = self.len()?;
         let mut out = Vec::with_capacity(n);
@@ -383,9 +383,10 @@ pub(crate) fn decode(
     if checksum(&data[r.at..]) != sum {
         return Err(PrebuiltError::Damaged("somma di controllo diversa"));
     }
-    let mut t = Tables::default();
-    let n = r.len()?;
-    t.terms = (0..n).map(|_| r.text()).collect::<Result<_, _>>()?;
+    let mut t = Tables {
+        terms: r.texts()?,
+        ..Tables::default()
+    };
     let terms = t.terms.len();
     for list in [&mut t.question_terms, &mut t.answer_terms] {
         let n = r.len()?;
@@ -429,21 +430,18 @@ pub(crate) fn decode(
         let count = r.id()?;
         t.vocab.push((word, count));
     }
-    let n = r.len()?;
-    t.known_stems = (0..n).map(|_| r.text()).collect::<Result<_, _>>()?;
+    t.known_stems = r.texts()?;
     let n = r.len()?;
     for _ in 0..n {
         let head = r.text()?;
         let token = r.text()?;
-        let k = r.len()?;
-        let rest = (0..k).map(|_| r.text()).collect::<Result<_, _>>()?;
+        let rest = r.texts()?;
         t.synonyms.push(SynonymRow { head, rest, token });
     }
     let n = r.len()?;
     for _ in 0..n {
         let office = r.id()?;
-        let k = r.len()?;
-        let stems = (0..k).map(|_| r.text()).collect::<Result<_, _>>()?;
+        let stems = r.texts()?;
         t.referrals.push((stems, office));
     }
     for field in t.index.iter_mut() {
