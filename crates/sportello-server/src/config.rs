@@ -93,6 +93,9 @@ pub struct ServerSection {
     pub telegram_api_base_url: String,
     /// Seconds between checks of the KB folders for changes (0: only SIGHUP reloads).
     pub reload_poll_seconds: u64,
+    /// Seconds between the stop request (SIGTERM) and closing the listener: meanwhile
+    /// `/readyz` answers 503 so a load balancer stops sending, and requests still get served.
+    pub drain_seconds: u64,
 }
 
 impl Default for ServerSection {
@@ -102,6 +105,7 @@ impl Default for ServerSection {
             graph_base_url_env: "SPORTELLO_GRAPH_BASE_URL".into(),
             telegram_api_base_url: DEFAULT_TELEGRAM_API_BASE_URL.into(),
             reload_poll_seconds: 2,
+            drain_seconds: 0,
         }
     }
 }
@@ -237,6 +241,8 @@ pub struct Config {
     pub graph_base_url: String,
     pub telegram_api_base_url: String,
     pub reload_poll: Option<Duration>,
+    /// Time between the stop request and closing the listener (`/readyz` is 503 meanwhile).
+    pub drain: Duration,
     pub limits: LimitsSection,
     pub feedback_db: Option<PathBuf>,
     pub retention_days: u32,
@@ -348,6 +354,7 @@ impl Config {
                 .to_string(),
             reload_poll: (file.server.reload_poll_seconds > 0)
                 .then(|| Duration::from_secs(file.server.reload_poll_seconds)),
+            drain: Duration::from_secs(file.server.drain_seconds),
             limits: file.limits,
             feedback_db: (!file.feedback.database.is_empty())
                 .then(|| base.join(&file.feedback.database)),

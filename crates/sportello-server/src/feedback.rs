@@ -288,6 +288,17 @@ impl FeedbackSink {
         }
     }
 
+    /// False when the writer thread has ended while the sink is open (it failed); true for a
+    /// disabled or closed sink, which has nothing left to write.
+    pub fn is_running(&self) -> bool {
+        let tx = self.tx.lock().unwrap_or_else(|e| e.into_inner());
+        let worker = self.worker.lock().unwrap_or_else(|e| e.into_inner());
+        match worker.as_ref() {
+            Some(w) => tx.is_some() && !w.is_finished(),
+            None => tx.is_none(),
+        }
+    }
+
     /// Events dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(std::sync::atomic::Ordering::Relaxed)

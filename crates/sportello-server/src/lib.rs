@@ -63,6 +63,7 @@ pub enum ServeError {
 pub struct Server {
     state: Arc<AppState>,
     reload_poll: Option<Duration>,
+    drain: Duration,
 }
 
 impl Server {
@@ -99,6 +100,7 @@ impl Server {
         Ok(Server {
             state: Arc::new(state),
             reload_poll: config.reload_poll,
+            drain: config.drain,
         })
     }
 
@@ -106,8 +108,9 @@ impl Server {
         &self.state
     }
 
-    /// Serves on `listener` until `shutdown` completes, then drains: in-flight requests
-    /// finish, outgoing sends get up to 10 s, queued feedback is written.
+    /// Serves on `listener` until `shutdown` completes, then drains: `/readyz` turns 503 and
+    /// requests are still served for the configured drain time, then the listener closes,
+    /// in-flight requests finish, outgoing sends get up to 10 s, queued feedback is written.
     pub async fn run(
         self,
         listener: tokio::net::TcpListener,
@@ -146,6 +149,19 @@ impl Server {
             "sportello serve listening"
         );
         let app = routes::router(state.clone());
+        let st = state.clone();
+        let drain = self.drain;
+        let shutdown = async move {
+            shutdown.await;
+            st.draining.store(true, Ordering::SeqCst);
+            if !drain.is_zero() {
+                tracing::info!(
+                    seconds = drain.as_secs_f64(),
+                    "draining: /readyz answers 503"
+                );
+                tokio::time::sleep(drain).await;
+            }
+        };
         let result = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await;
@@ -211,7 +227,7 @@ pub fn serve(config_path: &Path, listen: Option<SocketAddr>) -> Result<(), Serve
             || config.telegram_api_base_url.starts_with("https://"))
     {
         tracing::warn!(
-            "built without TLS: outgoing https calls (Graph API, Bot API) will fail; rebuild with --features rustls"
+            "built without TLS (--no-default-features): outgoing https calls (Graph API, Bot API) will fail; rebuild with the default features"
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()

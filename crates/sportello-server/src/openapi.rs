@@ -58,7 +58,8 @@ pub fn document() -> Value {
                     }
                 }
             },
-            "/healthz": {"get": {"summary": "Stato del servizio", "responses": {"200": {"description": "In servizio"}}}},
+            "/healthz": {"get": {"summary": "Processo attivo (liveness)", "responses": {"200": {"description": "In servizio"}}}},
+            "/readyz": {"get": {"summary": "Pronto a ricevere richieste (readiness)", "responses": {"200": {"description": "Pronto"}, "503": {"description": "In chiusura (draining) o archivio delle segnalazioni fermo"}}}},
             "/metrics": {"get": {"summary": "Metriche Prometheus", "responses": {"200": {"description": "Formato testo Prometheus"}}}}
         },
         "components": {"schemas": {

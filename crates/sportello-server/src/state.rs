@@ -14,7 +14,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -186,6 +186,8 @@ pub struct AppState {
     pub limits: LimitsSection,
     /// Outgoing sends still running (waited for at shutdown).
     pub in_flight: AtomicUsize,
+    /// Set when a stop was requested: `/readyz` then answers 503 while requests drain.
+    pub draining: AtomicBool,
 }
 
 impl AppState {
@@ -222,6 +224,7 @@ impl AppState {
             telegram_api_base_url: config.telegram_api_base_url.clone(),
             limits: l.clone(),
             in_flight: AtomicUsize::new(0),
+            draining: AtomicBool::new(false),
         })
     }
 

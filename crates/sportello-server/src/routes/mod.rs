@@ -1,4 +1,4 @@
-//! The HTTP routes: health, metrics, OpenAPI, the JSON API and the platform webhooks, with
+//! The HTTP routes: liveness and readiness, metrics, OpenAPI, the JSON API and the platform webhooks, with
 //! the layers every request goes through (body-size limit, timeout, metrics).
 
 pub mod api;
@@ -24,6 +24,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let limits = &state.limits;
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/v1/agencies/{agency}/ask", post(api::ask))
@@ -62,6 +63,8 @@ async fn track(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
     resp
 }
 
+/// Liveness: the process answers (200 as long as it runs, also while draining), with the
+/// agencies it serves.
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     let agencies: Vec<_> = state
         .agencies
@@ -74,6 +77,33 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
         })
         .collect();
     Json(serde_json::json!({"status": "ok", "agencies": agencies})).into_response()
+}
+
+/// Readiness: 200 when new requests should be sent here, 503 with the reasons otherwise (a
+/// stop was requested and requests are draining, or the feedback writer has stopped).
+/// Every agency has an engine from start-up on: a reload that fails keeps the previous one.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let mut problems = Vec::new();
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        problems.push("draining");
+    }
+    if !state.feedback.is_running() {
+        problems.push("feedback_writer_stopped");
+    }
+    let (status, word) = if problems.is_empty() {
+        (StatusCode::OK, "ready")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not_ready")
+    };
+    (
+        status,
+        Json(serde_json::json!({
+            "status": word,
+            "problems": problems,
+            "agencies": state.agencies.len(),
+        })),
+    )
+        .into_response()
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {

@@ -136,6 +136,42 @@ async fn health_and_openapi() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_is_separate_from_liveness_and_turns_503_while_draining() {
+    let mut s = start(Options {
+        extra_toml: "drain_seconds = 2".into(),
+        ..Options::default()
+    })
+    .await;
+    let ready = s.client.get(s.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["problems"], json!([]));
+
+    s.request_stop();
+    let mut draining = None;
+    for _ in 0..100 {
+        let r = s.client.get(s.url("/readyz")).send().await.unwrap();
+        if r.status() == 503 {
+            draining = Some(r.json::<Value>().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let draining = draining.expect("/readyz never answered 503 after the stop request");
+    assert_eq!(draining["status"], "not_ready");
+    assert_eq!(draining["problems"], json!(["draining"]));
+    // Still alive and still answering while the load balancer takes it out.
+    let live = s.client.get(s.url("/healthz")).send().await.unwrap();
+    assert_eq!(live.status(), 200);
+    assert_eq!(
+        s.ask("quanto costa la carta d'identità").await["kind"],
+        "answer"
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thumbs_down_and_unanswered_reach_the_report() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("feedback.sqlite");

@@ -117,6 +117,13 @@ impl TestServer {
             .unwrap()
     }
 
+    /// Asks the server to stop (as SIGTERM does) without waiting for it.
+    pub fn request_stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
     /// Graceful shutdown: waits for the server to drain (and the feedback to be written).
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
