@@ -1,5 +1,5 @@
 //! Fingerprints this crate's source and the workspace's locked dependency versions, so that
-//! prebuilt engine data (`src/prebuilt.rs`) written by one build of Sportello is refused by any
+//! prebuilt engine data (`src/prebuilt/`) written by one build of Sportello is refused by any
 //! other: the browser then asks for the bundle to be rebuilt instead of running tables that
 //! another version of the analysis derived.
 

@@ -4,7 +4,8 @@
 //! it ([`open`]; natively, [`engine`] builds them when they do not match). Answers travel already
 //! rendered (safe HTML and chat text), so the browser never parses Markdown.
 
-use crate::engine::{Engine, EngineError, MatchConfig};
+use crate::config::MatchConfig;
+use crate::engine::{Engine, EngineError};
 use crate::kb::{Agency, Entry, KnowledgeBase};
 use crate::prebuilt::PrebuiltError;
 use crate::render::Rendered;

@@ -1,21 +1,18 @@
-//! Calibrated confidence and the Answer / Clarify / Decline decision.
+//! Confidence features, the stage after re-ranking: for the best candidates, the quantities
+//! their calibrated confidence is computed from, and the confidence itself.
 //!
 //! Raw BM25 scores grow with the knowledge base and the question length, so they are not
-//! used as confidence. The confidence combines two quantities that mean the same on any KB:
+//! used as confidence. The confidence combines quantities that mean the same on any KB:
 //! - coverage: the share of the question's meaning (idf-weighted content words) that the
 //!   entry contains, in its phrasings/tags (full credit) or only in its answer (partial);
+//! - recall: the share of the entry's best phrasing that the question asks;
 //! - margin: the relative gap between the best entry and the runner-up.
 
-use crate::kb::Thresholds;
-
-/// Default thresholds, chosen on the dev sets (see docs/quality.md).
-pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds {
-    answer: 0.55,
-    clarify: 0.33,
-};
-
-/// Credit for a question word found only in an entry's answer text.
-pub const ANSWER_ONLY_CREDIT: f32 = 0.5;
+use crate::kb::Entry;
+use crate::overlap::Overlap;
+use crate::query::Analysed;
+use crate::reply::Candidate;
+use crate::retrieval::Scored;
 
 /// The quantities the confidence is computed from.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -38,26 +35,80 @@ pub fn confidence(f: Features) -> f32 {
     (overlap * (0.7 + 0.3 * margin)).clamp(0.0, 1.0)
 }
 
-/// The decision for the best candidate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Answer,
-    Clarify,
-    Decline,
+/// Relative gap between the best and the second entry: (best − second) / best.
+pub(crate) fn margin(ranked: &[Scored]) -> f32 {
+    let top = ranked.first().map_or(0.0, |s| s.score);
+    let second = ranked.get(1).map_or(0.0, |s| s.score);
+    if top > 0.0 {
+        (top - second) / top
+    } else {
+        0.0
+    }
 }
 
-/// Decides from the best candidate's confidence and the runner-up's.
-pub fn decide(t: Thresholds, best: f32, runner_up: Option<f32>) -> Decision {
-    if best >= t.answer {
-        // Two entries nearly equally good: let the citizen choose.
-        match runner_up {
-            Some(r) if r >= best * 0.97 && r >= t.answer => Decision::Clarify,
-            _ => Decision::Answer,
+impl Overlap<'_> {
+    /// The entry's coverage, reusing the value computed by the re-ranking.
+    pub fn coverage_of(&self, a: &Analysed, s: &Scored) -> f32 {
+        s.coverage.unwrap_or_else(|| self.coverage(a, s.entry))
+    }
+
+    /// The recall of the entry's best phrasing, reusing the value of the re-ranking.
+    pub fn recall_of(&self, a: &Analysed, s: &Scored) -> f32 {
+        s.recall.unwrap_or_else(|| self.phrasing_recall(a, s.entry))
+    }
+
+    /// The confidence features of one candidate (`margin` is 0 after the first).
+    pub fn features(&self, a: &Analysed, s: &Scored, margin: f32) -> Features {
+        let unknown = a
+            .words
+            .iter()
+            .filter(|w| w.terms.iter().all(Option::is_none))
+            .count();
+        let coverage = self.clause_coverage(a, s.entry, self.coverage_of(a, s));
+        Features {
+            coverage,
+            margin,
+            // An entry whose phrasings word the question otherwise (its words are in the
+            // answer or the tags) keeps part of the credit its coverage earns.
+            recall: self
+                .recall_of(a, s)
+                .max(self.config.recall_floor * coverage),
+            unknown: unknown as f32 / a.words.len().max(1) as f32,
         }
-    } else if best >= t.clarify {
-        Decision::Clarify
-    } else {
-        Decision::Decline
+    }
+
+    /// The features of the best `k` candidates, best first.
+    pub fn ranked_features(&self, a: &Analysed, ranked: &[Scored], k: usize) -> Vec<Features> {
+        let m = margin(ranked);
+        ranked
+            .iter()
+            .take(k)
+            .enumerate()
+            .map(|(i, s)| self.features(a, s, if i == 0 { m } else { 0.0 }))
+            .collect()
+    }
+
+    /// The best `k` candidates with their confidence, best first.
+    pub fn candidates(
+        &self,
+        entries: &[Entry],
+        a: &Analysed,
+        ranked: &[Scored],
+        k: usize,
+    ) -> Vec<Candidate> {
+        ranked
+            .iter()
+            .zip(self.ranked_features(a, ranked, k))
+            .map(|(s, f)| {
+                let e = &entries[s.entry as usize];
+                Candidate {
+                    id: e.id.clone(),
+                    question: e.question.clone(),
+                    score: s.score,
+                    confidence: confidence(f),
+                }
+            })
+            .collect()
     }
 }
 
@@ -108,14 +159,5 @@ mod tests {
         assert!(f(1.0) > f(0.4));
         assert!(f(0.4) > f(0.0));
         assert_eq!(f(0.0), 0.0);
-    }
-
-    #[test]
-    fn decisions() {
-        let t = DEFAULT_THRESHOLDS;
-        assert_eq!(decide(t, 0.9, Some(0.2)), Decision::Answer);
-        assert_eq!(decide(t, 0.9, Some(0.89)), Decision::Clarify);
-        assert_eq!(decide(t, 0.4, None), Decision::Clarify);
-        assert_eq!(decide(t, 0.1, None), Decision::Decline);
     }
 }

@@ -122,6 +122,12 @@ pub struct KbIndex {
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
+/// BM25's inverse document frequency (tantivy's) of a term in `df` of `n` documents: the one
+/// formula for the index's scores and the engine's word weights.
+pub(crate) fn idf(n: f32, df: f32) -> f32 {
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
 impl KbIndex {
     /// Scores every document that has at least one of the clauses' terms: the sum over
     /// clauses `(field, term, boost)` of `boost × BM25(term, field, document)`, as tantivy
@@ -139,7 +145,7 @@ impl KbIndex {
             }
             let avg = f.total_tokens as f32 / n.max(1) as f32;
             let df = list.len() as f32;
-            let idf = (1.0 + ((n as f32 - df) + 0.5) / (df + 0.5)).ln();
+            let idf = idf(n as f32, df);
             let mut weight = idf * (1.0 + K1);
             if boost != 1.0 {
                 weight *= boost;

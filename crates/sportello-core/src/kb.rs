@@ -99,9 +99,17 @@ pub struct Thresholds {
     pub clarify: f32,
 }
 
+impl Thresholds {
+    /// The default thresholds, chosen on the dev sets (see docs/quality.md).
+    pub const DEFAULT: Thresholds = Thresholds {
+        answer: 0.55,
+        clarify: 0.33,
+    };
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
-        crate::confidence::DEFAULT_THRESHOLDS
+        Thresholds::DEFAULT
     }
 }
 

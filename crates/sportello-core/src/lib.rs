@@ -9,8 +9,10 @@
 //! - [`analysis`]: Italian text analysis (elisions, accents, stop words, stemming, synonyms,
 //!   typos), also registered as a tantivy tokenizer; [`index`]: the inverted index, built by
 //!   tantivy in RAM and searched with the same BM25.
-//! - [`Engine`]: `ask` (answer / "Forse cercavi…" / decline / small talk) and `search`;
-//!   [`confidence`]: calibration and decision; [`smalltalk`]; [`render`]: Markdown to safe HTML.
+//! - [`Engine`]: `ask` (answer / "Forse cercavi…" / decline / small talk) and `search`, running
+//!   the stages in order: [`smalltalk`], [`query`] analysis, [`retrieval`], [`rerank`] (with the
+//!   [`overlap`] measures), [`confidence`] features, [`decision`], composing the [`reply`]
+//!   (sentences in [`messages`]); [`MatchConfig`] (in [`config`]); [`render`]: Markdown to safe HTML.
 //! - [`bundle`]: one JSON document per agency, for the web widget, with the engine's
 //!   [`prebuilt`] tables and index so that the browser does not build them.
 //! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.
@@ -36,7 +38,7 @@
 
 pub mod analysis;
 pub mod bundle;
-pub mod confidence;
+pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod eval;
@@ -44,13 +46,25 @@ pub mod hash;
 pub mod index;
 pub mod kb;
 pub mod load;
+pub mod messages;
 pub mod prebuilt;
 pub mod render;
-pub mod reply;
-pub mod smalltalk;
+mod tables;
 pub mod validate;
 
+// The stages of a question, in order (see `engine`).
+mod compose;
+pub mod confidence;
+pub mod decision;
+pub mod overlap;
+pub mod query;
+pub mod reply;
+pub mod rerank;
+pub mod retrieval;
+pub mod smalltalk;
+
+pub use config::MatchConfig;
 pub use diag::{Diagnostic, Severity};
-pub use engine::{Engine, EngineError, MatchConfig};
+pub use engine::{Engine, EngineError};
 pub use kb::{Agency, Contacts, Entry, KnowledgeBase, Thresholds};
 pub use reply::{Candidate, DeclineReason, Explanation, Reply};

@@ -1,5 +1,5 @@
 //! What [`crate::Engine::ask`] returns: an answer, "Forse cercavi…" choices, a decline with
-//! the agency's contacts, or a small-talk reply.
+//! the agency's contacts, or a small-talk reply (written by the last stage, `compose`).
 
 use crate::kb::Contacts;
 use serde::Serialize;

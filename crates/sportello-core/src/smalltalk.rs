@@ -190,19 +190,6 @@ const PHRASES: &[(&str, &str)] = &[
     ("human", "persona vera"),
 ];
 
-/// Default replies; `{ente}` is replaced by the agency's name.
-fn default_reply(intent: &str) -> &'static str {
-    match intent {
-        "greeting" => "Buongiorno! Sono l'assistente virtuale di {ente}. Scriva pure la sua domanda, per esempio: «Come rinnovo la carta d'identità?»",
-        "thanks" => "Prego! Se ha altre domande, sono qui.",
-        "goodbye" => "Arrivederci e buona giornata!",
-        "bot_identity" => "Sono un assistente automatico, non una persona: rispondo con le informazioni pubblicate da {ente}. Per parlare con una persona può usare questi contatti:",
-        "help" => "Posso rispondere alle domande più frequenti sui servizi di {ente}. Scriva la domanda con parole sue, per esempio: «Quali documenti servono per il cambio di residenza?»",
-        "human" => "Per parlare con una persona può contattare direttamente l'ufficio:",
-        _ => "Mi dispiace se non sono stato utile. Può riformulare la domanda oppure contattare direttamente l'ufficio:",
-    }
-}
-
 fn shows_contacts(intent: &str) -> bool {
     matches!(intent, "bot_identity" | "human" | "rude")
 }
@@ -247,7 +234,7 @@ impl SmallTalkPack {
             .iter()
             .find(|o| o.intent == intent)
             .map(|o| o.reply.clone())
-            .unwrap_or_else(|| default_reply(intent).to_string())
+            .unwrap_or_else(|| crate::messages::small_talk(intent).to_string())
             .replace("{ente}", &self.agency_name);
         SmallTalk {
             intent,

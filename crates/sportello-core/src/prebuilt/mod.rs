@@ -1,0 +1,310 @@
+//! The engine's derived data (term tables, vocabulary and the index's postings) in a
+//! compact binary form, so that a browser can open an engine without building it.
+//!
+//! `sportello build` stores it in the widget's bundle next to the knowledge base it was
+//! derived from. It is a cache, never the source of truth: it carries a fingerprint of the
+//! knowledge base, of the analysis options and of this version of Sportello, and an engine
+//! built from it gives the same replies as one built from the knowledge base (a test checks
+//! every dev question). A blob that does not match, or that is damaged, is refused with an
+//! error, and the caller builds from the knowledge base instead.
+//!
+//! Layout (integers as LEB128 varints, strings as length + UTF-8):
+//! `MAGIC`, version, fingerprint and checksum of the rest (8 bytes LE each), the term table (texts in id order), per
+//! entry the sorted term ids of its phrasings/tags and of its answer (delta-coded), per
+//! entry and phrasing its content words, the vocabulary with counts, the known stems, the
+//! analyzer's synonym table, the uncovered referral expressions and, per index field, its
+//! token count, document lengths and postings (term, then document deltas and frequencies).
+
+use crate::analysis::{AnalysisOptions, SynonymRow};
+use crate::config::MatchConfig;
+use crate::index::{FieldIndex, FIELDS};
+use crate::kb::KnowledgeBase;
+use crate::tables::Tables;
+
+mod read;
+mod write;
+
+pub(crate) use read::decode;
+pub(crate) use write::encode;
+
+pub(super) const MAGIC: &[u8; 4] = b"SPTB";
+/// Bumped whenever the layout or the meaning of the tables changes.
+pub(super) const VERSION: u32 = 3;
+
+/// Why a prebuilt blob was not used.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PrebuiltError {
+    #[error("dati precalcolati non riconosciuti")]
+    NotPrebuilt,
+    #[error("dati precalcolati di un'altra versione ({found}, attesa {VERSION})")]
+    Version { found: u32 },
+    #[error(
+        "dati precalcolati di un'altra base di conoscenza o di un'altra versione di Sportello"
+    )]
+    Fingerprint,
+    #[error("dati precalcolati danneggiati: {0}")]
+    Damaged(&'static str),
+    #[error("indice precalcolato non apribile: {0}")]
+    Index(String),
+}
+
+/// What prebuilt data holds: the engine's tables (not yet finished), the analyzer's synonym
+/// table (glossary and agency groups, as stems) and the index, per field.
+#[derive(Debug)]
+pub(crate) struct Prebuilt {
+    pub tables: Tables,
+    pub synonyms: Vec<SynonymRow>,
+    pub index: [FieldIndex; FIELDS],
+}
+
+/// A 64-bit hash that reads eight bytes at a time (little-endian words, so the same value on
+/// every platform: the fingerprint is computed natively when the bundle is written and in
+/// WebAssembly when it is read). Each step is a bijection of the state, so any one changed
+/// word changes the result: a damaged byte is always caught.
+pub(super) struct WordHash(pub(super) u64);
+
+impl WordHash {
+    pub(super) fn new() -> WordHash {
+        WordHash(0xcbf2_9ce4_8422_2325)
+    }
+    fn word(&mut self, w: u64) {
+        self.0 = (self.0 ^ w)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+    pub(super) fn bytes(&mut self, b: &[u8]) {
+        let mut chunks = b.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.word(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(w));
+            self.word(rest.len() as u64);
+        }
+    }
+    /// A string with its length, so that ("ab", "c") and ("a", "bc") differ.
+    fn text(&mut self, s: &str) {
+        self.bytes(&(s.len() as u64).to_le_bytes());
+        self.bytes(s.as_bytes());
+    }
+}
+
+/// Fingerprint of what the tables are derived from: the KB's texts and synonyms, the analysis
+/// options, and the build of Sportello, a hash of this crate's source and of the locked
+/// dependency versions (`build.rs`), so that data written by any other build (another version
+/// of the analysis, the glossary or the stemmer) is refused. It runs no analysis, so that the
+/// browser can check its data before any analysis code is needed.
+pub(crate) fn fingerprint(
+    kb: &KnowledgeBase,
+    options: AnalysisOptions,
+    config: &MatchConfig,
+) -> u64 {
+    let mut h = WordHash::new();
+    h.text(env!("CARGO_PKG_VERSION"));
+    h.text(env!("SPORTELLO_SOURCE_HASH"));
+    h.bytes(&VERSION.to_le_bytes());
+    // The settings that change the derived data (the others apply when questions are asked).
+    h.text(&format!(
+        "{:?} ngrams={} glossary_typos={}",
+        options,
+        config.ngrams(),
+        config.glossary_typos
+    ));
+    for group in &kb.agency.synonyms {
+        h.text("group");
+        for s in group {
+            h.text(s);
+        }
+    }
+    for e in &kb.entries {
+        h.text("entry");
+        h.text(&e.id);
+        h.text(&e.question);
+        for a in &e.alternatives {
+            h.text(a);
+        }
+        h.text("answer");
+        h.text(&e.answer);
+        for t in &e.tags {
+            h.text(t);
+        }
+        h.text(e.office.as_deref().unwrap_or(""));
+    }
+    h.0
+}
+
+pub(super) fn checksum(payload: &[u8]) -> u64 {
+    let mut h = WordHash::new();
+    h.bytes(payload);
+    h.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::typo::Vocabulary;
+    use crate::tables::PhrasingWord;
+
+    fn prebuilt() -> Prebuilt {
+        let term_ids = ["cart", "identit", "\u{1}cie"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.to_string(), i as u32))
+            .collect();
+        let tables = Tables {
+            term_ids,
+            question_terms: vec![vec![0, 1, 2]],
+            answer_terms: vec![vec![1]],
+            phrasing_words: vec![vec![vec![
+                PhrasingWord {
+                    terms: vec![0, 2],
+                    stem: Some(0),
+                    idf: 0.0,
+                },
+                PhrasingWord {
+                    terms: vec![1],
+                    stem: None,
+                    idf: 0.0,
+                },
+            ]]],
+            vocab: Vocabulary::from_counts(vec![("carta".into(), 3), ("identita".into(), 1)]),
+            known_stems: ["cart", "identit"].iter().map(|s| s.to_string()).collect(),
+            referrals: vec![(vec!["passaport".into()], 0)],
+            entry_df: Vec::new(),
+            entries: 0,
+        };
+        Prebuilt {
+            tables,
+            synonyms: vec![SynonymRow {
+                head: "cart".into(),
+                rest: vec!["identit".into()],
+                token: "\u{1}cie".into(),
+            }],
+            index: [
+                FieldIndex {
+                    postings: vec![(0, 2), (3, 1), (1, 1)],
+                    by_id: vec![(0, 2), (0, 0), (2, 1)],
+                    by_text: Default::default(),
+                    norms: vec![4, 0, 0, 9],
+                    total_tokens: 13,
+                },
+                FieldIndex {
+                    by_id: vec![(0, 0); 3],
+                    ..FieldIndex::default()
+                },
+                FieldIndex {
+                    postings: vec![(1, 1)],
+                    by_id: vec![(0, 0), (0, 1), (0, 0)],
+                    by_text: Default::default(),
+                    norms: vec![0, 1, 0, 0],
+                    total_tokens: 1,
+                },
+                FieldIndex {
+                    postings: vec![(2, 1)],
+                    by_id: vec![(0, 0); 3],
+                    by_text: [("cart".to_string(), (0, 1))].into_iter().collect(),
+                    norms: vec![0, 0, 3, 0],
+                    total_tokens: 3,
+                },
+            ],
+        }
+    }
+
+    fn encoded(p: &Prebuilt, fingerprint: u64) -> Vec<u8> {
+        encode(&p.tables, &p.synonyms, &p.index, fingerprint)
+    }
+
+    #[test]
+    fn round_trip() {
+        let p = prebuilt();
+        let blob = encoded(&p, 42);
+        let back = decode(&blob, 42, 1).unwrap();
+        assert_eq!(back.index, p.index);
+        assert_eq!(back.synonyms, p.synonyms);
+        assert_eq!(back.tables.term_ids, p.tables.term_ids);
+        assert_eq!(back.tables.phrasing_words, p.tables.phrasing_words);
+        assert_eq!(back.tables.vocab.counts(), p.tables.vocab.counts());
+        assert_eq!(back.tables.known_stems, p.tables.known_stems);
+        assert_eq!(back.tables.referrals, p.tables.referrals);
+        assert_eq!(encoded(&back, 42), blob);
+    }
+
+    #[test]
+    fn refuses_other_fingerprints_versions_and_entry_counts() {
+        let blob = encoded(&prebuilt(), 42);
+        assert!(matches!(
+            decode(&blob, 43, 1),
+            Err(PrebuiltError::Fingerprint)
+        ));
+        assert!(matches!(
+            decode(&blob, 42, 2),
+            Err(PrebuiltError::Damaged(_))
+        ));
+        assert!(matches!(
+            decode(b"{\"x\":1}", 42, 1),
+            Err(PrebuiltError::NotPrebuilt)
+        ));
+        let mut other = blob.clone();
+        other[4] = 9;
+        assert!(matches!(
+            decode(&other, 42, 1),
+            Err(PrebuiltError::Version { found: 9 })
+        ));
+    }
+
+    #[test]
+    fn damaged_blobs_are_errors_not_panics() {
+        let blob = encoded(&prebuilt(), 42);
+        // Every truncation and every single-byte change after the header.
+        for cut in 0..blob.len() {
+            assert!(decode(&blob[..cut], 42, 1).is_err(), "cut at {cut}");
+        }
+        for i in 5..blob.len() {
+            for delta in [1u8, 0x80, 0x7f] {
+                let mut b = blob.clone();
+                b[i] = b[i].wrapping_add(delta);
+                assert!(decode(&b, 42, 1).is_err(), "byte {i} + {delta}");
+            }
+        }
+    }
+
+    #[test]
+    fn fingerprint_follows_the_texts_and_options() {
+        let mut kb = KnowledgeBase::from_entries(vec![crate::kb::Entry {
+            id: "a".into(),
+            question: "Quanto costa?".into(),
+            answer: "Poco.".into(),
+            ..Default::default()
+        }]);
+        let o = AnalysisOptions::default();
+        let c = MatchConfig::default();
+        let base = fingerprint(&kb, o, &c);
+        assert_eq!(base, fingerprint(&kb, o, &c));
+        let grams = MatchConfig {
+            ngram_weight: 0.5,
+            ..c
+        };
+        assert_ne!(base, fingerprint(&kb, o, &grams));
+        let no_glossary = MatchConfig {
+            glossary_typos: false,
+            ..c
+        };
+        assert_ne!(base, fingerprint(&kb, o, &no_glossary));
+        let other = AnalysisOptions {
+            stemming: false,
+            ..o
+        };
+        assert_ne!(base, fingerprint(&kb, other, &c));
+        kb.agency.synonyms = vec![vec!["vigili".into(), "polizia locale".into()]];
+        assert_ne!(base, fingerprint(&kb, o, &c));
+        kb.agency.synonyms.clear();
+        assert_eq!(base, fingerprint(&kb, o, &c));
+        kb.entries[0].answer = "Molto.".into();
+        assert_ne!(base, fingerprint(&kb, o, &c));
+    }
+}
