@@ -104,14 +104,37 @@ pub fn chat(kb: &Path, explain: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `sportello eval` prints and writes.
+pub struct EvalOutput<'a> {
+    pub json: bool,
+    pub baseline: bool,
+    pub per_query: Option<&'a Path>,
+    pub baseline_per_query: Option<&'a Path>,
+    pub failures: Option<usize>,
+}
+
+fn write_per_query(path: &Path, rows: &[eval::PerQuery]) -> Result<()> {
+    let mut text = String::new();
+    for r in rows {
+        text.push_str(&serde_json::to_string(r)?);
+        text.push('\n');
+    }
+    std::fs::write(path, text).with_context(|| format!("{}: impossibile scrivere", path.display()))
+}
+
 pub fn eval(
     kb: &Path,
     query_files: &[std::path::PathBuf],
-    json: bool,
-    baseline: bool,
-    failures: Option<usize>,
+    out: EvalOutput,
     settings: &[String],
 ) -> Result<ExitCode> {
+    let EvalOutput {
+        json,
+        baseline,
+        per_query,
+        baseline_per_query,
+        failures,
+    } = out;
     if query_files.is_empty() {
         bail!("indica almeno un file di domande con --queries");
     }
@@ -137,16 +160,31 @@ pub fn eval(
         queries.extend(q);
     }
     let report = eval::evaluate(&engine, &queries);
+    if let Some(path) = per_query {
+        write_per_query(path, &report.per_query)?;
+    }
     let base = if baseline {
         Some(eval::baseline(engine.kb(), &queries)?)
     } else {
         None
     };
+    let strong = if baseline || baseline_per_query.is_some() {
+        Some(eval::strong_baseline(engine.kb(), &queries)?)
+    } else {
+        None
+    };
+    if let (Some(path), Some(s)) = (baseline_per_query, &strong) {
+        write_per_query(path, &s.per_query)?;
+    }
+    let strong = strong.filter(|_| baseline).map(|s| s.metrics);
     let shown: Vec<_> = report.failures.iter().take(failures.unwrap_or(0)).collect();
     if json {
         let mut v = serde_json::to_value(&report.metrics)?;
         if let (Some(obj), Some(b)) = (v.as_object_mut(), &base) {
             obj.insert("baseline".into(), serde_json::to_value(b)?);
+        }
+        if let (Some(obj), Some(b)) = (v.as_object_mut(), &strong) {
+            obj.insert("strong_baseline".into(), serde_json::to_value(b)?);
         }
         if let (Some(obj), true) = (v.as_object_mut(), failures.is_some()) {
             obj.insert("failures".into(), serde_json::to_value(&shown)?);
@@ -175,6 +213,9 @@ pub fn eval(
         if let Some(b) = &base {
             println!("{}", row("baseline", b));
         }
+        if let Some(b) = &strong {
+            println!("{}", row("evalita", b));
+        }
         for f in shown {
             println!(
                 "- [{}] «{}»: atteso {:?}, risposta {} {:?}, posizione {}",
@@ -186,6 +227,69 @@ pub fn eval(
                 f.rank.map_or("-".into(), |r| r.to_string())
             );
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_per_query(path: &Path) -> Result<Vec<eval::PerQuery>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: impossibile leggere", path.display()))?;
+    let (rows, diags) = eval::compare::parse_per_query(&path.display().to_string(), &text);
+    for d in &diags {
+        eprintln!("{d}");
+    }
+    if !diags.is_empty() {
+        bail!("{}: file non valido", path.display());
+    }
+    Ok(rows)
+}
+
+pub fn eval_compare(a: &Path, b: &Path, json: bool, changed: usize) -> Result<ExitCode> {
+    let c = eval::compare::compare(&read_per_query(a)?, &read_per_query(b)?);
+    if c.n + c.n_out_of_scope == 0 {
+        bail!(
+            "{} e {}: nessuna domanda in comune (stesso id e testo)",
+            a.display(),
+            b.display()
+        );
+    }
+    if json {
+        println!("{}", serde_json::to_string(&c)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} domande appaiate nell'ambito, {} fuori ambito, {} non appaiate",
+        c.n, c.n_out_of_scope, c.unpaired
+    );
+    let row = |name: &str, d: &eval::compare::Delta| {
+        format!(
+            "{name:<14} A {:.4}  B {:.4}  B−A {:+.4}  IC95% [{:+.4}, {:+.4}]{}",
+            d.a,
+            d.b,
+            d.diff,
+            d.low,
+            d.high,
+            if d.significant() { "  *" } else { "" }
+        )
+    };
+    println!("{}", row("top1", &c.top1));
+    println!("{}", row("mrr10", &c.mrr10));
+    println!("{}", row("false_decline", &c.false_decline_rate));
+    if let Some(d) = &c.decline_rate {
+        println!("{}", row("decline (out)", d));
+    }
+    let pos = |r: Option<usize>| r.map_or("-".into(), |r| r.to_string());
+    println!("{} domande cambiate:", c.changed.len());
+    for ch in c.changed.iter().take(changed) {
+        println!(
+            "- [{}] «{}»: posizione {} → {}, {} → {}",
+            ch.id,
+            ch.query,
+            pos(ch.rank_a),
+            pos(ch.rank_b),
+            ch.kind_a,
+            ch.kind_b
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -67,15 +67,34 @@ enum Command {
         /// Un solo oggetto JSON su stdout.
         #[arg(long)]
         json: bool,
-        /// Aggiunge il confronto con un indice BM25 tantivy semplice.
+        /// Aggiunge il confronto con due basi: un indice BM25 tantivy semplice e la ricetta Lucene
+        /// di EVALITA 2016 con analisi italiana (calcolate nella stessa esecuzione).
         #[arg(long)]
         baseline: bool,
+        /// Scrive l'esito di ogni domanda (posizione, tipo di risposta) in FILE, JSONL, per eval-compare.
+        #[arg(long, value_name = "FILE")]
+        per_query: Option<PathBuf>,
+        /// Scrive l'esito di ogni domanda secondo la ricetta Lucene di EVALITA in FILE, JSONL.
+        #[arg(long, value_name = "FILE")]
+        baseline_per_query: Option<PathBuf>,
         /// Elenca le N risposte peggiori.
         #[arg(long, value_name = "N")]
         failures: Option<usize>,
         /// Cambia un'impostazione del motore (per esperimenti e ablazioni), es. --set typos=false.
         #[arg(long = "set", value_name = "CHIAVE=VALORE")]
         settings: Vec<String>,
+    },
+    /// Confronta due esecuzioni di eval --per-query sulle stesse domande: differenza B − A di top1,
+    /// MRR@10 e rifiuti sbagliati con intervallo bootstrap al 95% e le domande cambiate.
+    EvalCompare {
+        a: PathBuf,
+        b: PathBuf,
+        /// Un solo oggetto JSON su stdout.
+        #[arg(long)]
+        json: bool,
+        /// Quante domande cambiate elencare (tutte con --json).
+        #[arg(long, default_value_t = 20)]
+        changed: usize,
     },
     /// Importa un file JSONL o CSV in una cartella in formato nativo.
     Import {
@@ -150,9 +169,28 @@ fn main() -> ExitCode {
             queries,
             json,
             baseline,
+            per_query,
+            baseline_per_query,
             failures,
             settings,
-        } => commands::eval(&kb, &queries, json, baseline, failures, &settings),
+        } => commands::eval(
+            &kb,
+            &queries,
+            commands::EvalOutput {
+                json,
+                baseline,
+                per_query: per_query.as_deref(),
+                baseline_per_query: baseline_per_query.as_deref(),
+                failures,
+            },
+            &settings,
+        ),
+        Command::EvalCompare {
+            a,
+            b,
+            json,
+            changed,
+        } => commands::eval_compare(&a, &b, json, changed),
         Command::Import {
             source,
             dest,

@@ -466,11 +466,84 @@ fn eval_json_prints_exactly_the_metrics() {
 fn eval_json_with_baseline_adds_the_baseline_metrics() {
     let v = eval_json(&["--baseline"]);
     let mut expected: Vec<&str> = METRIC_KEYS.to_vec();
-    expected.push("baseline");
+    expected.extend(["baseline", "strong_baseline"]);
     assert_eq!(keys(&v), sorted(&expected), "{v}");
-    assert_eq!(keys(&v["baseline"]), sorted(METRIC_KEYS), "{v}");
-    check_metrics(&v["baseline"]);
-    assert_eq!(v["baseline"]["n"], v["n"]);
+    for base in ["baseline", "strong_baseline"] {
+        assert_eq!(keys(&v[base]), sorted(METRIC_KEYS), "{v}");
+        check_metrics(&v[base]);
+        assert_eq!(v[base]["n"], v["n"]);
+        // The baselines always answer: they decline only questions with no word in the KB.
+        assert!(v[base]["decline_rate"].as_f64().unwrap() < 0.5, "{v}");
+    }
+}
+
+#[test]
+fn per_query_files_feed_a_paired_comparison() {
+    let dir = TempDir::new("eval-compare");
+    let default = dir.path().join("default.jsonl");
+    let no_stem = dir.path().join("no-stem.jsonl");
+    let a = eval_json(&["--per-query", default.to_str().unwrap()]);
+    eval_json(&[
+        "--per-query",
+        no_stem.to_str().unwrap(),
+        "--set",
+        "stemming=false",
+    ]);
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&default)
+        .expect("per-query file")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    let n = a["n"].as_u64().unwrap() + a["n_out_of_scope"].as_u64().unwrap();
+    assert_eq!(rows.len() as u64, n);
+    let top1 = rows.iter().filter(|r| r["rank"] == 1).count() as f64;
+    assert!((top1 / a["n"].as_f64().unwrap() - a["top1"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(rows
+        .iter()
+        .all(|r| r["kind"].is_string() && r["top"].is_array()));
+
+    let o = sportello([
+        "eval-compare".as_ref(),
+        default.as_os_str(),
+        no_stem.as_os_str(),
+        "--json".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    let c: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("json");
+    assert_eq!(c["n"], a["n"]);
+    assert_eq!(c["unpaired"], 0);
+    // Stemming off loses top1 on the dev set (docs/quality.md), beyond noise.
+    let d = &c["top1"];
+    assert!(
+        (d["a"].as_f64().unwrap() - a["top1"].as_f64().unwrap()).abs() < 1e-9,
+        "{c}"
+    );
+    assert!(
+        d["diff"].as_f64().unwrap() < 0.0 && d["high"].as_f64().unwrap() < 0.0,
+        "{c}"
+    );
+    assert!(!c["changed"].as_array().unwrap().is_empty());
+
+    let o = sportello([
+        "eval-compare".as_ref(),
+        default.as_os_str(),
+        default.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    assert!(
+        stdout(&o).contains("0 domande cambiate"),
+        "{}",
+        describe(&o)
+    );
+
+    std::fs::write(dir.path().join("bad.jsonl"), "{\"id\": 1}\n").unwrap();
+    let o = sportello([
+        "eval-compare".as_ref(),
+        default.as_os_str(),
+        dir.path().join("bad.jsonl").as_os_str(),
+    ]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(describe(&o).contains("bad.jsonl:1"), "{}", describe(&o));
 }
 
 #[test]

@@ -1,13 +1,19 @@
 //! Evaluation: the metrics of the project's interchange format (`top1`, `c_at_1`, `mrr10`,
 //! `recall5`, `false_decline_rate`, `decline_rate`, `p50_us`, `p99_us`, `n`, `n_out_of_scope`)
-//! and a plain tantivy BM25 baseline measured on the same data.
+//! two baselines measured on the same data (a plain tantivy BM25 and the EVALITA Lucene recipe,
+//! [`strong`]), each query's outcome ([`PerQuery`]) and paired comparisons of two runs
+//! ([`compare`]).
+
+pub mod compare;
+#[cfg(feature = "index")]
+pub mod strong;
 
 use crate::diag::Diagnostic;
 #[cfg(feature = "index")]
 use crate::kb::KnowledgeBase;
 use crate::reply::Reply;
 use crate::Engine;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// One evaluation question.
@@ -86,8 +92,42 @@ pub struct Failure {
     pub rank: Option<usize>,
 }
 
+/// What the engine did with one query, as written by `sportello eval --per-query` (one JSON
+/// object per line) and read by `sportello eval-compare`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PerQuery {
+    pub id: String,
+    pub query: String,
+    pub relevant_ids: Vec<String>,
+    /// 1-based rank of the first relevant entry in the top 10 (`None`: not there, or out of scope).
+    pub rank: Option<usize>,
+    /// The reply kind (`answer`, `clarify`, `decline`, `small_talk`).
+    pub kind: String,
+    /// The entry answered (an answer or the first "Forse cercavi…" choice); `None` if declined.
+    pub answered: Option<String>,
+    /// The first three ranked entries.
+    pub top: Vec<String>,
+}
+
+impl PerQuery {
+    /// True when the right reply is a decline.
+    pub fn out_of_scope(&self) -> bool {
+        self.relevant_ids.is_empty()
+    }
+
+    /// Reciprocal rank in the top 10 (0 if absent).
+    pub fn reciprocal_rank(&self) -> f64 {
+        self.rank.map_or(0.0, |r| 1.0 / r as f64)
+    }
+
+    /// True when the question got no entry (declined, or a small-talk reply).
+    pub fn declined(&self) -> bool {
+        self.answered.is_none()
+    }
+}
+
 /// What one system did with one query.
-struct Outcome {
+pub(crate) struct Outcome {
     ranking: Vec<String>,
     /// The entry answered (an answer, or the first "Forse cercavi…" choice), or `None` if declined.
     answered: Option<String>,
@@ -165,6 +205,35 @@ pub struct Report {
     /// Misses, worst first: in-scope queries whose relevant entry was not answered (not in the
     /// top 10 first), then out-of-scope queries that got an answer.
     pub failures: Vec<Failure>,
+    /// Every query's outcome, in the order of the queries.
+    pub per_query: Vec<PerQuery>,
+}
+
+fn rank_of(q: &Query, o: &Outcome) -> Option<usize> {
+    if q.relevant_ids.is_empty() {
+        return None;
+    }
+    o.ranking
+        .iter()
+        .take(10)
+        .position(|id| q.relevant_ids.contains(id))
+        .map(|p| p + 1)
+}
+
+fn per_query(queries: &[Query], outcomes: &[Outcome]) -> Vec<PerQuery> {
+    queries
+        .iter()
+        .zip(outcomes)
+        .map(|(q, o)| PerQuery {
+            id: q.id.clone(),
+            query: q.query.clone(),
+            relevant_ids: q.relevant_ids.clone(),
+            rank: rank_of(q, o),
+            kind: o.kind.to_string(),
+            answered: o.answered.clone(),
+            top: o.ranking.iter().take(3).cloned().collect(),
+        })
+        .collect()
 }
 
 /// Runs every query through the engine and computes the metrics.
@@ -203,12 +272,7 @@ pub fn evaluate(engine: &Engine, queries: &[Query]) -> Report {
             expected: q.relevant_ids.clone(),
             got: o.ranking.iter().take(3).cloned().collect(),
             kind: o.kind,
-            rank: o
-                .ranking
-                .iter()
-                .take(10)
-                .position(|id| q.relevant_ids.contains(id))
-                .map(|p| p + 1),
+            rank: rank_of(q, o),
         })
         .collect();
     // Worst first: in scope not found at all, then found low, then out-of-scope answered.
@@ -218,7 +282,42 @@ pub fn evaluate(engine: &Engine, queries: &[Query]) -> Report {
             std::cmp::Reverse(f.rank.unwrap_or(usize::MAX)),
         )
     });
-    Report { metrics, failures }
+    let per_query = per_query(queries, &outcomes);
+    Report {
+        metrics,
+        failures,
+        per_query,
+    }
+}
+
+/// The two baselines of `sportello eval --baseline`, run on the same queries as the engine.
+#[cfg(feature = "index")]
+#[derive(Debug, Clone, Serialize)]
+pub struct Baselines {
+    /// Plain tantivy BM25, default tokenizer ([`baseline`]).
+    pub plain: Metrics,
+    /// The EVALITA 2016 Lucene recipe with Italian analysis ([`strong`]).
+    pub strong: Metrics,
+}
+
+/// Runs both baselines.
+#[cfg(feature = "index")]
+pub fn baselines(kb: &KnowledgeBase, queries: &[Query]) -> tantivy::Result<Baselines> {
+    Ok(Baselines {
+        plain: baseline(kb, queries)?,
+        strong: strong_baseline(kb, queries)?.metrics,
+    })
+}
+
+/// The strong baseline ([`strong`]): its metrics and each query's outcome.
+#[cfg(feature = "index")]
+pub fn strong_baseline(kb: &KnowledgeBase, queries: &[Query]) -> tantivy::Result<Report> {
+    let outcomes = strong::run(kb, queries)?;
+    Ok(Report {
+        metrics: metrics(queries, &outcomes),
+        failures: Vec::new(),
+        per_query: per_query(queries, &outcomes),
+    })
 }
 
 /// The baseline: a plain tantivy BM25 index with the default tokenizer over question,

@@ -1,5 +1,7 @@
 //! Answer quality must not drop below the recorded figures (README, docs/quality.md).
-//! The dev sets live in tests/eval/; QA4FAQ is read from ../shared/eval/qa4faq when present.
+//! The dev sets live in tests/eval/; QA4FAQ and UnlockPA-dev are read from ../shared/eval/.
+//! Those tests are skipped, with a note, only where ../shared is absent; when it is there, a
+//! missing or unreadable file fails them.
 
 use sportello_core::eval::{self, Query};
 use sportello_core::{load, Engine};
@@ -14,6 +16,27 @@ fn queries(path: &std::path::Path) -> Vec<Query> {
     let (q, diags) = eval::parse_queries(&path.display().to_string(), &text);
     assert!(diags.is_empty(), "{diags:?}");
     q
+}
+
+/// The directory of a real set under `../shared/eval`, or `None` (with a note) when `../shared`
+/// itself is absent.
+fn shared_set(name: &str) -> Option<PathBuf> {
+    let shared = root().join("../shared");
+    if !shared.is_dir() {
+        eprintln!(
+            "note: {} not found, {name} quality test skipped",
+            shared.display()
+        );
+        return None;
+    }
+    let dir = shared.join("eval").join(name);
+    assert!(
+        dir.join("kb.jsonl").is_file() && dir.join("queries.jsonl").is_file(),
+        "{} is present but {} is not readable",
+        shared.display(),
+        dir.display()
+    );
+    Some(dir)
 }
 
 #[test]
@@ -36,17 +59,13 @@ fn example_kb_dev_sets_keep_their_quality() {
 
 #[test]
 fn qa4faq_beats_the_published_systems_and_the_baseline() {
-    let dir = root().join("../shared/eval/qa4faq");
-    if !dir.join("kb.jsonl").exists() {
-        eprintln!(
-            "note: {} not found, QA4FAQ quality test skipped",
-            dir.display()
-        );
+    let Some(dir) = shared_set("qa4faq") else {
         return;
-    }
+    };
     let kb = load::load_path(dir.join("kb.jsonl")).unwrap();
     let qs = queries(&dir.join("queries.jsonl"));
     let base = eval::baseline(&kb.kb, &qs).unwrap();
+    let strong = eval::strong_baseline(&kb.kb, &qs).unwrap().metrics;
     let engine = Engine::new(kb.kb).unwrap();
     let m = eval::evaluate(&engine, &qs).metrics;
     assert_eq!(m.n, 1132);
@@ -58,4 +77,24 @@ fn qa4faq_beats_the_published_systems_and_the_baseline() {
         m.top1 > base.top1 && m.mrr10 > base.mrr10 && m.c_at_1 > base.c_at_1,
         "{m:?} vs {base:?}"
     );
+    assert!(
+        m.top1 > strong.top1 && m.mrr10 > strong.mrr10,
+        "{m:?} vs {strong:?}"
+    );
+}
+
+#[test]
+fn the_strong_baseline_reproduces_its_published_anchors() {
+    // unlockpa-dev/SOURCE.md: the EVALITA Lucene recipe gives top1 0.546, MRR@10 0.641 there.
+    let Some(dir) = shared_set("unlockpa-dev") else {
+        return;
+    };
+    let kb = load::load_path(dir.join("kb.jsonl")).unwrap();
+    let qs = queries(&dir.join("queries.jsonl"));
+    let m = eval::strong_baseline(&kb.kb, &qs).unwrap().metrics;
+    assert_eq!(m.n, 652);
+    assert!((m.top1 - 0.546).abs() < 0.003, "{m:?}");
+    assert!((m.mrr10 - 0.641).abs() < 0.003, "{m:?}");
+    // It always answers.
+    assert!(m.false_decline_rate < 0.02, "{m:?}");
 }
