@@ -33,7 +33,23 @@ pub struct Bundle {
     /// engine from them instead of building it. Optional; ignored when it does not match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prebuilt: Option<String>,
+    /// The Sportello version that wrote the bundle (for messages; nothing depends on it).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sportello: String,
+    /// The prebuilt data's format and analysis versions, as its header declares them (so
+    /// that people and tools can tell without decoding it; the reader checks the header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis_version: Option<u32>,
 }
+
+/// How to make a bundle this build opens: the command, with this build's version.
+const REBUILD: &str = concat!(
+    "ricostruiscilo con `sportello build <cartella della base di conoscenza> --out <cartella del bundle>` di Sportello ",
+    env!("CARGO_PKG_VERSION"),
+    " (la versione di questo widget) o di una versione successiva che scriva gli stessi formati"
+);
 
 /// A bundle that cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +60,24 @@ pub enum BundleError {
     Json(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("bundle in formato {found}, ma questa versione legge il formato {FORMAT}: ricostruiscilo con `sportello build`")]
+    #[error("bundle in formato {found}, ma questa versione legge il formato {FORMAT}: {REBUILD}")]
     Version { found: u32 },
-    #[error("il bundle non contiene i dati precalcolati del motore: ricostruiscilo con `sportello build` della stessa versione del widget")]
+    #[error("il bundle non contiene i dati precalcolati del motore: {REBUILD}")]
     NoPrebuilt,
-    #[error("{0}: ricostruisci il bundle con `sportello build` della stessa versione del widget")]
-    Prebuilt(PrebuiltError),
+    #[error("bundle{} non apribile: {source}; {REBUILD}", written_by(.sportello))]
+    Prebuilt {
+        source: PrebuiltError,
+        /// The version that wrote the bundle, if it says.
+        sportello: String,
+    },
+}
+
+fn written_by(version: &str) -> String {
+    if version.is_empty() {
+        String::new()
+    } else {
+        format!(" scritto da Sportello {version}")
+    }
 }
 
 /// Serialises a knowledge base as a bundle (compact JSON), rendering every answer.
@@ -60,28 +88,34 @@ pub fn to_json(kb: &KnowledgeBase) -> String {
     // prebuilt data (the widget then reports the problem when it builds).
     let prebuilt = Engine::with_rendered(kb.clone(), MatchConfig::default(), rendered.clone())
         .and_then(|e| e.prebuilt())
-        .ok()
-        .map(|bytes| BASE64.encode(bytes));
+        .ok();
+    let versions = prebuilt
+        .as_deref()
+        .and_then(crate::prebuilt::header_versions);
     let bundle = Bundle {
         format: FORMAT,
         agency: kb.agency.clone(),
         entries: kb.entries.clone(),
         smalltalk: kb.smalltalk.clone(),
         rendered,
-        prebuilt,
+        prebuilt: prebuilt.map(|bytes| BASE64.encode(bytes)),
+        sportello: env!("CARGO_PKG_VERSION").to_string(),
+        data_version: versions.map(|v| v.0),
+        analysis_version: versions.map(|v| v.1),
     };
     serde_json::to_string(&bundle).expect("a bundle of strings always serialises")
 }
 
 impl Bundle {
-    /// The knowledge base, the rendered answers and the (base64) prebuilt data.
-    fn into_parts(self) -> (KnowledgeBase, Vec<Rendered>, Option<String>) {
+    /// The knowledge base, the rendered answers, the (base64) prebuilt data and the version
+    /// that wrote it.
+    fn into_parts(self) -> (KnowledgeBase, Vec<Rendered>, Option<String>, String) {
         let kb = KnowledgeBase {
             agency: self.agency,
             entries: self.entries,
             smalltalk: self.smalltalk,
         };
-        (kb, self.rendered, self.prebuilt)
+        (kb, self.rendered, self.prebuilt, self.sportello)
     }
 }
 
@@ -93,7 +127,7 @@ pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
 /// Builds the engine of a bundle, with the answers it carries already rendered.
 #[cfg(feature = "index")]
 pub fn engine(text: &str) -> Result<Engine, BundleError> {
-    let (kb, rendered, prebuilt) = read(text)?.into_parts();
+    let (kb, rendered, prebuilt, _) = read(text)?.into_parts();
     // Prebuilt data that is not valid base64 is treated like data that does not match.
     let prebuilt = prebuilt.and_then(|p| BASE64.decode(p).ok());
     Ok(Engine::from_prebuilt_or_kb(
@@ -107,16 +141,20 @@ pub fn engine(text: &str) -> Result<Engine, BundleError> {
 /// Opens the engine of a bundle from its prebuilt data only, never building the index: what
 /// the web widget does, so that the index writer is not compiled into its WebAssembly (a
 /// third of its size). A bundle without prebuilt data, or with data written by another
-/// version of Sportello or for other options, is an error that says to rebuild it with the
-/// `sportello build` that matches the widget.
+/// data version or analysis version this build does not read, or for other options, is an
+/// error that says which `sportello build` to run.
 pub fn open(text: &str) -> Result<Engine, BundleError> {
-    let (kb, rendered, prebuilt) = read(text)?.into_parts();
+    let (kb, rendered, prebuilt, sportello) = read(text)?.into_parts();
     let data = prebuilt.ok_or(BundleError::NoPrebuilt)?;
+    let refused = |source| BundleError::Prebuilt {
+        source,
+        sportello: sportello.clone(),
+    };
     let data = BASE64
         .decode(data)
-        .map_err(|_| BundleError::Prebuilt(PrebuiltError::Damaged("base64 non valido")))?;
+        .map_err(|_| refused(PrebuiltError::Damaged("base64 non valido")))?;
     Engine::from_prebuilt(kb, MatchConfig::default(), rendered, &data).map_err(|e| match e {
-        EngineError::Prebuilt(p) => BundleError::Prebuilt(p),
+        EngineError::Prebuilt(p) => refused(p),
         other => BundleError::Engine(other),
     })
 }
@@ -237,18 +275,56 @@ mod tests {
         w["prebuilt"] = data.clone();
         let err = open(&w.to_string()).unwrap_err();
         assert!(
-            matches!(err, BundleError::Prebuilt(PrebuiltError::Fingerprint)),
+            matches!(
+                err,
+                BundleError::Prebuilt {
+                    source: PrebuiltError::Fingerprint,
+                    ..
+                }
+            ),
             "{err:?}"
         );
-        assert!(
-            err.to_string().contains("stessa versione del widget"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("sportello build"), "{err}");
 
         v["prebuilt"] = serde_json::json!("non è base64!");
         assert!(matches!(
             open(&v.to_string()),
-            Err(BundleError::Prebuilt(PrebuiltError::Damaged(_)))
+            Err(BundleError::Prebuilt {
+                source: PrebuiltError::Damaged(_),
+                ..
+            })
         ));
+    }
+
+    #[test]
+    fn bundles_declare_their_versions_and_refusals_say_what_to_run() {
+        let text = to_json(&kb());
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["sportello"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(v["data_version"], crate::prebuilt::DATA_VERSION);
+        assert_eq!(v["analysis_version"], crate::prebuilt::ANALYSIS_VERSION);
+        // A bundle whose data is of a format this build does not read (as one written by a
+        // future or a much older Sportello): refused, naming both versions and the command.
+        let data = BASE64.decode(v["prebuilt"].as_str().unwrap()).unwrap();
+        let mut future = data.clone();
+        future[4] = 99;
+        let mut w = v.clone();
+        w["prebuilt"] = serde_json::json!(BASE64.encode(&future));
+        w["sportello"] = serde_json::json!("9.0.0");
+        let err = open(&w.to_string()).unwrap_err().to_string();
+        assert!(err.contains("scritto da Sportello 9.0.0"), "{err}");
+        assert!(err.contains("formato 99"), "{err}");
+        assert!(
+            err.contains(&format!(
+                "sportello build <cartella della base di conoscenza> --out <cartella del bundle>` di Sportello {}",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{err}"
+        );
+        let mut other = data;
+        other[5] = 99;
+        w["prebuilt"] = serde_json::json!(BASE64.encode(&other));
+        let err = open(&w.to_string()).unwrap_err().to_string();
+        assert!(err.contains("analisi del testo versione 99"), "{err}");
     }
 }

@@ -18,6 +18,12 @@ use std::collections::HashMap;
 
 pub use stopwords::is_stop_word;
 
+/// Version of the analysis that prebuilt data is derived with: bump it whenever what the
+/// analyzer gives for a text changes (splitting, folding, stop words, stemmer, glossary, the
+/// referral list). Bundles carry it, and an engine opens prebuilt data only of its own
+/// analysis version; `tests/analysis_golden.rs` fails when the output changes without a bump.
+pub const ANALYSIS_VERSION: u32 = 1;
+
 /// Words longer than this (in bytes) are noise (hashes, pasted URLs) and are dropped.
 const MAX_WORD_BYTES: usize = 48;
 

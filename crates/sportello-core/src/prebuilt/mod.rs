@@ -2,19 +2,25 @@
 //! compact binary form, so that a browser can open an engine without building it.
 //!
 //! `sportello build` stores it in the widget's bundle next to the knowledge base it was
-//! derived from. It is a cache, never the source of truth: it carries a fingerprint of the
-//! knowledge base, of the analysis options and of this version of Sportello, and an engine
-//! built from it gives the same replies as one built from the knowledge base (a test checks
-//! every dev question). A blob that does not match, or that is damaged, is refused with an
-//! error, and the caller builds from the knowledge base instead.
+//! derived from. It is a cache, never the source of truth: it declares its data-format
+//! version ([`DATA_VERSION`]) and the analysis version it was derived with
+//! ([`ANALYSIS_VERSION`]), and carries a fingerprint of the knowledge base and of the analysis
+//! options; an engine built from it gives the same replies as one built from the knowledge
+//! base (a test checks every dev question). Any later build of Sportello opens it while it
+//! reads that data version and has that analysis version, whatever else changed in the code
+//! (`tests/bundle_compat.rs` opens a bundle written at an earlier commit). A blob that does
+//! not match, or that is damaged, is refused with an error, and the caller builds from the
+//! knowledge base instead (natively) or asks for the bundle to be rebuilt (in the browser).
 //!
 //! Layout (integers as LEB128 varints, strings as length + UTF-8):
-//! `MAGIC`, version, fingerprint and checksum of the rest (8 bytes LE each), the term table (texts in id order), per
+//! `MAGIC`, data version, analysis version, fingerprint and checksum of the rest (8 bytes LE
+//! each), the term table (texts in id order), per
 //! entry the sorted term ids of its phrasings/tags and of its answer (delta-coded), per
 //! entry and phrasing its content words, the vocabulary with counts, the known stems, the
 //! analyzer's synonym table, the uncovered referral expressions and, per index field, its
 //! token count, document lengths and postings (term, then document deltas and frequencies).
 
+pub use crate::analysis::ANALYSIS_VERSION;
 use crate::analysis::{AnalysisOptions, SynonymRow};
 use crate::config::MatchConfig;
 use crate::index::{FieldIndex, FIELDS};
@@ -25,22 +31,36 @@ mod read;
 mod write;
 
 pub(crate) use read::decode;
+pub use read::header_versions;
 pub(crate) use write::encode;
 
 pub(super) const MAGIC: &[u8; 4] = b"SPTB";
-/// Bumped whenever the layout or the meaning of the tables changes.
-pub(super) const VERSION: u32 = 3;
+/// The data-format version this build writes: bump it whenever the layout or the meaning of
+/// the tables changes (then regenerate `tests/fixtures/bundle-compat`, see
+/// `tests/bundle_compat.rs`). Changes of the code that leave both alone keep it, and every
+/// bundle already deployed keeps opening.
+pub const DATA_VERSION: u32 = 4;
+/// The data versions this build reads (only its own so far: the layout has one reader).
+pub const READS_DATA_VERSIONS: std::ops::RangeInclusive<u32> = DATA_VERSION..=DATA_VERSION;
 
 /// Why a prebuilt blob was not used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PrebuiltError {
     #[error("dati precalcolati non riconosciuti")]
     NotPrebuilt,
-    #[error("dati precalcolati di un'altra versione ({found}, attesa {VERSION})")]
+    #[error(
+        "dati precalcolati in formato {found}, ma questa versione di Sportello ({}) legge i formati {}–{}",
+        env!("CARGO_PKG_VERSION"),
+        READS_DATA_VERSIONS.start(),
+        READS_DATA_VERSIONS.end()
+    )]
     Version { found: u32 },
     #[error(
-        "dati precalcolati di un'altra base di conoscenza o di un'altra versione di Sportello"
+        "dati precalcolati con l'analisi del testo versione {found}, ma questa versione di Sportello ({}) usa la versione {ANALYSIS_VERSION}",
+        env!("CARGO_PKG_VERSION")
     )]
+    Analysis { found: u32 },
+    #[error("dati precalcolati di un'altra base di conoscenza o di altre opzioni di analisi")]
     Fingerprint,
     #[error("dati precalcolati danneggiati: {0}")]
     Damaged(&'static str),
@@ -95,9 +115,8 @@ impl WordHash {
 }
 
 /// Fingerprint of what the tables are derived from: the KB's texts and synonyms, the analysis
-/// options, and the build of Sportello, a hash of this crate's source and of the locked
-/// dependency versions (`build.rs`), so that data written by any other build (another version
-/// of the analysis, the glossary or the stemmer) is refused. It runs no analysis, so that the
+/// options and the declared versions (data format and analysis; not the build, so a later
+/// build that declares the same versions opens the data). It runs no analysis, so that the
 /// browser can check its data before any analysis code is needed.
 pub(crate) fn fingerprint(
     kb: &KnowledgeBase,
@@ -105,9 +124,8 @@ pub(crate) fn fingerprint(
     config: &MatchConfig,
 ) -> u64 {
     let mut h = WordHash::new();
-    h.text(env!("CARGO_PKG_VERSION"));
-    h.text(env!("SPORTELLO_SOURCE_HASH"));
-    h.bytes(&VERSION.to_le_bytes());
+    h.bytes(&DATA_VERSION.to_le_bytes());
+    h.bytes(&ANALYSIS_VERSION.to_le_bytes());
     // The settings that change the derived data (the others apply when questions are asked).
     h.text(&format!(
         "{:?} ngrams={} glossary_typos={}",
@@ -255,6 +273,23 @@ mod tests {
             decode(&other, 42, 1),
             Err(PrebuiltError::Version { found: 9 })
         ));
+        let mut other = blob.clone();
+        other[5] = ANALYSIS_VERSION as u8 + 1;
+        assert!(matches!(
+            decode(&other, 42, 1),
+            Err(PrebuiltError::Analysis { found }) if found == ANALYSIS_VERSION + 1
+        ));
+    }
+
+    #[test]
+    fn the_header_declares_both_versions() {
+        let blob = encoded(&prebuilt(), 42);
+        assert_eq!(&blob[..4], MAGIC);
+        assert_eq!(
+            header_versions(&blob),
+            Some((DATA_VERSION, ANALYSIS_VERSION))
+        );
+        assert_eq!(header_versions(b"SPT"), None);
     }
 
     #[test]

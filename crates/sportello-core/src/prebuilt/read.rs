@@ -1,7 +1,7 @@
 //! Reading prebuilt data back, checking every length and id, so that a damaged blob gives an
 //! error, never a panic later.
 
-use super::{checksum, Prebuilt, PrebuiltError, MAGIC, VERSION};
+use super::{checksum, Prebuilt, PrebuiltError, ANALYSIS_VERSION, MAGIC, READS_DATA_VERSIONS};
 use crate::analysis::referrals::OTHER_OFFICES;
 use crate::analysis::typo::Vocabulary;
 use crate::analysis::SynonymRow;
@@ -127,17 +127,32 @@ pub(crate) fn decode(
     })
 }
 
-/// Checks the magic, version, fingerprint and checksum; the reader is left at the payload.
+/// The (data, analysis) versions a blob declares, read without checking anything else: what
+/// tools and messages report about a bundle.
+pub fn header_versions(data: &[u8]) -> Option<(u32, u32)> {
+    if data.len() < 4 || &data[..4] != MAGIC {
+        return None;
+    }
+    let mut r = Reader { data, at: 4 };
+    let v = r.num().ok()?;
+    let a = r.num().ok()?;
+    Some((u32::try_from(v).ok()?, u32::try_from(a).ok()?))
+}
+
+/// Checks the magic, the data and analysis versions, the fingerprint and the checksum; the
+/// reader is left at the payload.
 fn header(data: &[u8], fingerprint: u64) -> Result<Reader<'_>, PrebuiltError> {
     if data.len() < 4 || &data[..4] != MAGIC {
         return Err(PrebuiltError::NotPrebuilt);
     }
     let mut r = Reader { data, at: 4 };
-    let version = r.num()?;
-    if version != VERSION as u64 {
-        return Err(PrebuiltError::Version {
-            found: version.min(u32::MAX as u64) as u32,
-        });
+    let version = r.num()?.min(u32::MAX as u64) as u32;
+    if !READS_DATA_VERSIONS.contains(&version) {
+        return Err(PrebuiltError::Version { found: version });
+    }
+    let analysis = r.num()?.min(u32::MAX as u64) as u32;
+    if analysis != ANALYSIS_VERSION {
+        return Err(PrebuiltError::Analysis { found: analysis });
     }
     let mut word = || -> Result<u64, PrebuiltError> {
         let b = data

@@ -1,6 +1,6 @@
 //! Writing prebuilt data (the layout is described in the parent module).
 
-use super::{checksum, MAGIC, VERSION};
+use super::{checksum, ANALYSIS_VERSION, DATA_VERSION, MAGIC};
 use crate::analysis::SynonymRow;
 use crate::index::{FieldIndex, FIELDS};
 use crate::tables::Tables;
@@ -55,7 +55,8 @@ pub(crate) fn encode(
     let payload = encode_payload(tables, synonyms, index);
     let mut w = Writer(Vec::with_capacity(payload.len() + 32));
     w.0.extend_from_slice(MAGIC);
-    w.num(VERSION as u64);
+    w.num(DATA_VERSION as u64);
+    w.num(ANALYSIS_VERSION as u64);
     w.0.extend_from_slice(&fingerprint.to_le_bytes());
     w.0.extend_from_slice(&checksum(&payload).to_le_bytes());
     w.0.extend_from_slice(&payload);
