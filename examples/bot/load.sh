@@ -34,6 +34,7 @@ cp -r knowledge-base/comune-di-esempio "$WORK/kb"
 sed -e "s|^kb = .*|kb = \"$WORK/kb\"|" \
     -e "s|^database = .*|database = \"$WORK/feedback.sqlite\"|" \
     -e "s|^reload_poll_seconds = .*|reload_poll_seconds = 1|" \
+    -e "s|^api_per_minute = .*|api_per_minute = 0|" \
     examples/bot/sportello.toml > "$WORK/sportello.toml"
 
 export SPORTELLO_TELEGRAM_SECRET=load-test SPORTELLO_META_APP_SECRET=load-test \

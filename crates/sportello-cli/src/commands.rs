@@ -45,21 +45,21 @@ pub fn check(kb: &Path, json: bool) -> Result<ExitCode> {
             "warnings": warnings,
             "diagnostics": loaded.diagnostics,
         });
-        println!("{v}");
+        outln!("{v}")?;
     } else {
         for d in &loaded.diagnostics {
-            println!("{d}");
+            outln!("{d}")?;
         }
         if errors == 0 {
-            println!(
+            outln!(
                 "OK: {} voci, nessun errore, {warnings} avvisi.",
                 loaded.kb.entries.len()
-            );
+            )?;
         } else {
-            println!(
+            outln!(
                 "{errors} errori e {warnings} avvisi ({} voci caricate; quelle con errori gravi sono escluse).",
                 loaded.kb.entries.len()
-            );
+            )?;
         }
     }
     Ok(if errors == 0 {
@@ -73,9 +73,9 @@ pub fn ask(kb: &Path, question: &str, json: bool, explain: bool) -> Result<ExitC
     let engine = load_for_use(kb)?;
     let (reply, ranking) = engine.ask_with_ranking(question, 5);
     if json {
-        println!("{}", print::reply_json(&reply, &ranking, explain));
+        outln!("{}", print::reply_json(&reply, &ranking, explain))?;
     } else {
-        print!("{}", print::reply(&engine, &reply, explain, &ranking));
+        out!("{}", print::reply(&engine, &reply, explain, &ranking))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -189,7 +189,7 @@ pub fn eval(
         if let (Some(obj), true) = (v.as_object_mut(), failures.is_some()) {
             obj.insert("failures".into(), serde_json::to_value(&shown)?);
         }
-        println!("{v}");
+        outln!("{v}")?;
     } else {
         let m = &report.metrics;
         let row = |name: &str, m: &eval::Metrics| {
@@ -205,19 +205,20 @@ pub fn eval(
                 m.p99_us
             )
         };
-        println!(
+        outln!(
             "{} domande nell'ambito, {} fuori ambito",
-            m.n, m.n_out_of_scope
-        );
-        println!("{}", row("sportello", m));
+            m.n,
+            m.n_out_of_scope
+        )?;
+        outln!("{}", row("sportello", m))?;
         if let Some(b) = &base {
-            println!("{}", row("baseline", b));
+            outln!("{}", row("baseline", b))?;
         }
         if let Some(b) = &strong {
             println!("{}", row("evalita", b));
         }
         for f in shown {
-            println!(
+            outln!(
                 "- [{}] «{}»: atteso {:?}, risposta {} {:?}, posizione {}",
                 f.id,
                 f.query,
@@ -225,7 +226,7 @@ pub fn eval(
                 f.kind,
                 f.got,
                 f.rank.map_or("-".into(), |r| r.to_string())
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -335,11 +336,11 @@ pub fn import(source: &Path, dest: &Path, force: bool) -> Result<ExitCode> {
         std::fs::write(&path, load::to_entry_file(e))
             .with_context(|| format!("{}: impossibile scrivere", path.display()))?;
     }
-    println!(
+    outln!(
         "{} voci importate in {}",
         loaded.kb.entries.len(),
         entries_dir.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -358,7 +359,7 @@ pub fn export(kb: &Path, format: FlatFormat, out: Option<&Path>) -> Result<ExitC
     match out {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("{}: impossibile scrivere", path.display()))?,
-        None => print!("{text}"),
+        None => out!("{text}")?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -397,11 +398,11 @@ pub fn build(kb: &Path, out: &Path) -> Result<ExitCode> {
     let path = out.join("bundle.json");
     std::fs::write(&path, &text)
         .with_context(|| format!("{}: impossibile scrivere", path.display()))?;
-    println!(
+    outln!(
         "{}: {} voci, {} KB (su questa macchina: motore aperto dal bundle in {open_ms:.1} ms, costruito dalla base di conoscenza in {build_ms:.1} ms)",
         path.display(),
         loaded.kb.entries.len(),
         text.len().div_ceil(1024)
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

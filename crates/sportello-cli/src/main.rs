@@ -4,9 +4,40 @@
 //! measures answer quality on a question set, `import` and `export` convert between the
 //! native folder, JSONL and CSV, `build` writes the website widget's bundle.
 
+/// `println!` that returns an [`OutputError`] instead of panicking when standard output is
+/// a closed pipe (`sportello export … | head -1`) or a full disk.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*).map_err($crate::OutputError)
+    }};
+}
+
+/// `print!` that returns an [`OutputError`] instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*).map_err($crate::OutputError)
+    }};
+}
+
 mod commands;
 mod print;
 mod serve;
+
+/// Writing the results failed: standard output was closed by its reader, or the disk is full.
+#[derive(Debug, thiserror::Error)]
+#[error("impossibile scrivere i risultati sull'uscita standard: {0}")]
+pub struct OutputError(#[source] pub std::io::Error);
+
+/// A closed pipe: the reader (`head`, a pager) has what it wanted. The exit status is the
+/// shell's for a process ended by SIGPIPE, and nothing is printed.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -206,8 +237,16 @@ fn main() -> ExitCode {
             json,
         } => serve::report(&db, agency.as_deref(), limit, json),
     };
+    // What is still buffered (the last `print!` without a new line) is written now, so that
+    // its error is reported like the others.
+    let result = result.and_then(|code| {
+        use std::io::Write as _;
+        std::io::stdout().flush().map_err(OutputError)?;
+        Ok(code)
+    });
     match result {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(141),
         Err(e) => {
             eprintln!("sportello: {e:#}");
             ExitCode::from(2)

@@ -14,33 +14,37 @@ pub fn serve(config: &Path, listen: Option<SocketAddr>) -> Result<ExitCode> {
 pub fn report(db: &Path, agency: Option<&str>, limit: usize, json: bool) -> Result<ExitCode> {
     let rows = sportello_server::report(db, agency, limit)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
-        println!("Nessuna domanda senza risposta registrata.");
+        outln!("Nessuna domanda senza risposta registrata.")?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Domande più frequenti senza risposta, con \"Forse cercavi…\" o con 👎 (dati personali già rimossi):");
-    println!();
+    outln!("Domande più frequenti senza risposta, con \"Forse cercavi…\" o con 👎 (dati personali già rimossi):")?;
+    outln!()?;
+    // Stored questions are cleaned when stored; cleaned again here in case an older or
+    // foreign row still holds terminal escapes.
+    let clean = sportello_core::redact::strip_controls;
     for (i, r) in rows.iter().enumerate() {
-        println!(
+        outln!(
             "{:>3}. {}× «{}»  [ente {}; senza risposta {}, forse cercavi {}, 👎 {}]",
             i + 1,
             r.count,
-            r.example,
-            r.agency,
+            clean(&r.example),
+            clean(&r.agency),
             r.unanswered,
             r.clarified,
             r.thumbs_down
-        );
+        )?;
         if let Some(e) = &r.top_entry {
-            println!(
+            let e = clean(e);
+            outln!(
                 "      voce più vicina: {e} (aggiungere la frase tra le alternative, se è giusta)"
-            );
+            )?;
         }
     }
-    println!();
-    println!("Per ogni gruppo: aggiungere la domanda come alternativa della voce giusta, o creare una voce nuova.");
+    outln!()?;
+    outln!("Per ogni gruppo: aggiungere la domanda come alternativa della voce giusta, o creare una voce nuova.")?;
     Ok(ExitCode::SUCCESS)
 }

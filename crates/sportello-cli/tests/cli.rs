@@ -588,3 +588,63 @@ fn build_refuses_a_kb_with_errors() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("kb.jsonl:1"), "{err}");
 }
+
+/// Runs sportello with its standard output a pipe whose reader has already gone (what
+/// `sportello export … | head -1` leaves behind once `head` has its line).
+fn with_closed_stdout(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sportello");
+    // Closed before the KB is loaded, so every write meets a broken pipe.
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait for sportello")
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let kb = example_kb();
+    for args in [
+        vec![
+            "export".as_ref(),
+            kb.as_os_str(),
+            "--format".as_ref(),
+            "jsonl".as_ref(),
+        ],
+        vec!["check".as_ref(), kb.as_os_str()],
+        vec![
+            "ask".as_ref(),
+            kb.as_os_str(),
+            "quanto costa la carta d'identità".as_ref(),
+        ],
+    ] {
+        let o = with_closed_stdout(&args);
+        // 141 = 128 + SIGPIPE, what a shell reports for `head`'s writers.
+        assert_eq!(o.status.code(), Some(141), "{args:?}: {}", describe(&o));
+        assert!(o.stderr.is_empty(), "{args:?}: {}", describe(&o));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_a_clear_error() {
+    let kb = example_kb();
+    for args in [
+        vec!["export", kb.to_str().unwrap(), "--format", "csv"],
+        vec!["check", kb.to_str().unwrap()],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_sportello"))
+            .args(&args)
+            .stdout(std::fs::File::create("/dev/full").expect("/dev/full"))
+            .output()
+            .expect("run sportello");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", describe(&o));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("impossibile scrivere i risultati") && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+}

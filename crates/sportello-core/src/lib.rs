@@ -15,6 +15,8 @@
 //!   (sentences in [`messages`]); [`MatchConfig`] (in [`config`]); [`render`]: Markdown to safe HTML.
 //! - [`bundle`]: one JSON document per agency, for the web widget, with the engine's
 //!   [`prebuilt`] tables and index so that the browser does not build them.
+//! - [`redact`]: personal data and control characters out of questions before they are
+//!   stored or printed (a hand-written scanner, also usable in WebAssembly).
 //! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.
 //!
 //! The engine does no I/O (file loading is behind the default `fs` feature) and uses no
@@ -48,6 +50,7 @@ pub mod kb;
 pub mod load;
 pub mod messages;
 pub mod prebuilt;
+pub mod redact;
 pub mod render;
 mod tables;
 pub mod validate;

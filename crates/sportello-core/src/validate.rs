@@ -1,10 +1,35 @@
 //! Checks across entries: duplicate ids, a phrasing in two entries, related links to missing
-//! ids, and (as warnings) near-duplicate questions.
+//! ids, sizes (of an entry, of the whole KB, the number of entries), and (as warnings)
+//! near-duplicate questions. Every check is linear (hash maps) in the size of the KB.
 
 use crate::analysis::{words, AnalysisOptions, Analyzer};
 use crate::diag::Diagnostic;
 use crate::kb::{Entry, KnowledgeBase};
-use std::collections::HashMap;
+use crate::load::{MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_KB_BYTES};
+use std::collections::{HashMap, HashSet};
+
+/// Broken `related` links for which a close id is looked for (each look is a pass over the ids).
+const MAX_RELATED_SUGGESTIONS: usize = 100;
+
+/// The text of an entry, in bytes, as it weighs in the index and in the widget's bundle.
+fn entry_bytes(e: &Entry) -> u64 {
+    let texts = [e.id.len(), e.question.len(), e.answer.len()]
+        .into_iter()
+        .chain(e.short_answer.iter().map(String::len))
+        .chain(e.office.iter().map(String::len))
+        .chain(e.source.iter().map(String::len))
+        .chain(e.alternatives.iter().map(String::len))
+        .chain(e.tags.iter().map(String::len))
+        .chain(e.related.iter().map(String::len));
+    texts.map(|n| n as u64).sum()
+}
+
+/// Removes the entries whose id an earlier entry already has (reported by [`validate`] as
+/// errors), so that what is served is what the report says.
+pub fn drop_duplicate_ids(kb: &mut KnowledgeBase) {
+    let mut seen = HashSet::new();
+    kb.entries.retain(|e| seen.insert(e.id.clone()));
+}
 
 fn place(e: &Entry) -> (String, Option<usize>) {
     match &e.origin {
@@ -41,6 +66,54 @@ fn phrasing_key(text: &str) -> String {
 /// Validates the whole knowledge base; returns every problem found.
 pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if kb.entries.len() > MAX_ENTRIES {
+        out.push(
+            Diagnostic::error(
+                format!("base di conoscenza {}", kb.agency.id),
+                None,
+                format!(
+                    "troppe voci: {} (il massimo è {MAX_ENTRIES})",
+                    kb.entries.len()
+                ),
+            )
+            .hint("una base di conoscenza per ente: unisci le voci simili o dividi per ente"),
+        );
+    }
+    let mut total = 0u64;
+    for e in &kb.entries {
+        let size = entry_bytes(e);
+        total += size;
+        if size > MAX_ENTRY_BYTES {
+            let (file, line) = place(e);
+            out.push(
+                Diagnostic::error(
+                    file,
+                    line,
+                    format!(
+                        "la voce «{}» è troppo grande: {} KB (il massimo è {} KB)",
+                        e.id,
+                        size.div_ceil(1024),
+                        MAX_ENTRY_BYTES / 1024
+                    ),
+                )
+                .hint("una voce è una risposta breve: dividi il testo in più voci o metti i documenti lunghi su una pagina web e collegala"),
+            );
+        }
+    }
+    if total > MAX_KB_BYTES {
+        out.push(
+            Diagnostic::error(
+                format!("base di conoscenza {}", kb.agency.id),
+                None,
+                format!(
+                    "la base di conoscenza è troppo grande: {} MB di testo (il massimo è {} MB)",
+                    total.div_ceil(1 << 20),
+                    MAX_KB_BYTES >> 20
+                ),
+            )
+            .hint("accorcia le risposte più lunghe o dividi la base di conoscenza"),
+        );
+    }
     let mut by_id: HashMap<&str, &Entry> = HashMap::new();
     for e in &kb.entries {
         if let Some(first) = by_id.get(e.id.as_str()) {
@@ -50,7 +123,7 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
                     file,
                     line,
                     format!(
-                        "identificativo «{}» duplicato: è già usato da {}",
+                        "identificativo «{}» duplicato: è già usato da {} (questa voce è esclusa)",
                         e.id,
                         describe(first)
                     ),
@@ -64,7 +137,7 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     }
     let mut phrasings: HashMap<String, &Entry> = HashMap::new();
     for e in &kb.entries {
-        let mut own: Vec<String> = Vec::new();
+        let mut own: HashSet<String> = HashSet::new();
         for p in e.phrasings() {
             let key = phrasing_key(p);
             if key.is_empty() {
@@ -88,7 +161,7 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
                 );
                 continue;
             }
-            own.push(key.clone());
+            own.insert(key.clone());
             match phrasings.get(&key) {
                 Some(other) if other.id != e.id => {
                     let (file, line) = place_field(e, field);
@@ -104,6 +177,7 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             }
         }
     }
+    let mut suggestions = 0;
     for e in &kb.entries {
         for r in &e.related {
             if r == &e.id {
@@ -115,8 +189,10 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
                 );
             } else if !by_id.contains_key(r.as_str()) {
                 let (file, line) = place_field(e, "related");
+                suggestions += 1;
                 let close = by_id
                     .keys()
+                    .take_while(|_| suggestions <= MAX_RELATED_SUGGESTIONS)
                     .map(|k| (crate::analysis::typo::edit_distance(r, k, 3), *k))
                     .filter(|(d, _)| *d <= 2)
                     .min();

@@ -45,6 +45,10 @@ pub enum ConfigError {
     },
     #[error("URL di base non valido per {what}: \"{url}\" (deve iniziare con http:// o https://)")]
     BadUrl { what: &'static str, url: String },
+    #[error("server.trusted_proxies: \"{0}\" non è un indirizzo o una rete (esempi: \"127.0.0.1\", \"10.0.0.0/8\", \"::1\")")]
+    BadProxy(String),
+    #[error("server.client_ip_header: \"{0}\" non è un nome di intestazione HTTP valido")]
+    BadHeader(String),
 }
 
 /// A channel an agency can be reached on.
@@ -96,6 +100,11 @@ pub struct ServerSection {
     /// Seconds between the stop request (SIGTERM) and closing the listener: meanwhile
     /// `/readyz` answers 503 so a load balancer stops sending, and requests still get served.
     pub drain_seconds: u64,
+    /// Reverse proxies (addresses or networks such as `10.0.0.0/8`) whose `client_ip_header`
+    /// names the client for rate limits; from any other peer the header is ignored.
+    pub trusted_proxies: Vec<String>,
+    /// The header a trusted proxy sets (default `X-Forwarded-For`).
+    pub client_ip_header: String,
 }
 
 impl Default for ServerSection {
@@ -106,6 +115,8 @@ impl Default for ServerSection {
             telegram_api_base_url: DEFAULT_TELEGRAM_API_BASE_URL.into(),
             reload_poll_seconds: 2,
             drain_seconds: 0,
+            trusted_proxies: Vec::new(),
+            client_ip_header: "x-forwarded-for".into(),
         }
     }
 }
@@ -121,11 +132,23 @@ pub struct LimitsSection {
     pub user_per_minute: u32,
     /// Messages one chat-app user may send in a burst.
     pub user_burst: u32,
-    /// Requests per minute allowed to one JSON API client, identified by the `X-Sportello-Client`
-    /// header (0: no limit; requests without the header are not limited).
-    pub api_client_per_minute: u32,
+    /// Requests per minute allowed to one JSON API client address (an IPv6 client by its
+    /// /64; behind a trusted proxy, the address it forwards). 0: no limit.
+    #[serde(alias = "api_client_per_minute")]
+    pub api_per_minute: u32,
+    /// Requests one client address may send in a burst.
+    pub api_burst: u32,
     /// How long a delivery id is remembered to drop repeated deliveries.
     pub dedup_seconds: u64,
+    /// Questions stored for editors per agency and per day (UTC) at most; the excess is
+    /// counted in `/metrics` (`sportello_feedback_capped_total`). 0: no cap.
+    pub feedback_per_agency_per_day: u32,
+    /// Time a client has to send a request's headers.
+    pub header_timeout_ms: u64,
+    /// Time a connection may stay open with no request.
+    pub idle_timeout_ms: u64,
+    /// Open connections at most (0: the open-file limit minus a reserve of 128).
+    pub max_connections: usize,
 }
 
 impl Default for LimitsSection {
@@ -135,8 +158,13 @@ impl Default for LimitsSection {
             request_timeout_ms: 10_000,
             user_per_minute: 20,
             user_burst: 8,
-            api_client_per_minute: 0,
+            api_per_minute: 120,
+            api_burst: 30,
             dedup_seconds: 3600,
+            feedback_per_agency_per_day: 5_000,
+            header_timeout_ms: 5_000,
+            idle_timeout_ms: 60_000,
+            max_connections: 0,
         }
     }
 }
@@ -243,6 +271,7 @@ pub struct Config {
     pub reload_poll: Option<Duration>,
     /// Time between the stop request and closing the listener (`/readyz` is 503 meanwhile).
     pub drain: Duration,
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
     pub limits: LimitsSection,
     pub feedback_db: Option<PathBuf>,
     pub retention_days: u32,
@@ -286,6 +315,23 @@ impl Config {
             .unwrap_or_else(|| DEFAULT_GRAPH_BASE_URL.to_string());
         check_url("Graph API", &graph_base_url)?;
         check_url("Telegram Bot API", &file.server.telegram_api_base_url)?;
+        let trusted_proxies = crate::client_ip::TrustedProxies {
+            nets: file
+                .server
+                .trusted_proxies
+                .iter()
+                .map(|n| {
+                    crate::client_ip::IpNet::parse(n)
+                        .ok_or_else(|| ConfigError::BadProxy(n.clone()))
+                })
+                .collect::<Result<_, _>>()?,
+            header: {
+                let h = file.server.client_ip_header.trim().to_ascii_lowercase();
+                axum::http::HeaderName::from_bytes(h.as_bytes())
+                    .map_err(|_| ConfigError::BadHeader(file.server.client_ip_header.clone()))?;
+                h
+            },
+        };
         let mut agencies: Vec<AgencyConfig> = Vec::new();
         for a in file.agencies {
             if a.id.is_empty()
@@ -355,6 +401,7 @@ impl Config {
             reload_poll: (file.server.reload_poll_seconds > 0)
                 .then(|| Duration::from_secs(file.server.reload_poll_seconds)),
             drain: Duration::from_secs(file.server.drain_seconds),
+            trusted_proxies,
             limits: file.limits,
             feedback_db: (!file.feedback.database.is_empty())
                 .then(|| base.join(&file.feedback.database)),

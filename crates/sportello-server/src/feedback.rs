@@ -3,9 +3,9 @@
 //! entries. Storage is behind [`FeedbackStore`]; [`SqliteStore`] is the embedded one.
 //! [`FeedbackSink`] takes events off the request path and writes them in batches on a thread.
 
-use crate::redact::redact;
 use rusqlite::{params, Connection};
 use serde::Serialize;
+use sportello_core::redact::redact;
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -252,6 +252,10 @@ pub struct FeedbackSink {
     tx: Mutex<Option<SyncSender<FeedbackEvent>>>,
     worker: Mutex<Option<std::thread::JoinHandle<()>>>,
     dropped: std::sync::atomic::AtomicU64,
+    /// Events stored per agency and per day at most (0: no cap).
+    daily_cap: u64,
+    /// Per agency: (day, events taken that day, events refused by the cap since start).
+    quota: Mutex<std::collections::HashMap<String, (i64, u64, u64)>>,
 }
 
 impl FeedbackSink {
@@ -266,6 +270,8 @@ impl FeedbackSink {
             tx: Mutex::new(Some(tx)),
             worker: Mutex::new(Some(worker)),
             dropped: Default::default(),
+            daily_cap: 0,
+            quota: Default::default(),
         }
     }
 
@@ -275,10 +281,53 @@ impl FeedbackSink {
             tx: Mutex::new(None),
             worker: Mutex::new(None),
             dropped: Default::default(),
+            daily_cap: 0,
+            quota: Default::default(),
         }
     }
 
+    /// Stores at most `per_day` events per agency and per day (UTC); 0: no cap.
+    pub fn with_daily_cap(mut self, per_day: u32) -> FeedbackSink {
+        self.daily_cap = u64::from(per_day);
+        self
+    }
+
+    /// Whether the agency's quota for today has room, taking one place if so.
+    fn take_quota(&self, agency: &str, at: i64) -> bool {
+        if self.daily_cap == 0 {
+            return true;
+        }
+        let day = at.div_euclid(86_400);
+        let mut q = self.quota.lock().unwrap_or_else(|e| e.into_inner());
+        // Agencies are few (configured); the map never holds more than one day each.
+        let slot = q.entry(agency.to_string()).or_insert((day, 0, 0));
+        if slot.0 != day {
+            *slot = (day, 0, slot.2);
+        }
+        if slot.1 < self.daily_cap {
+            slot.1 += 1;
+            true
+        } else {
+            slot.2 += 1;
+            false
+        }
+    }
+
+    /// Events not stored because their agency's daily cap was reached, by agency.
+    pub fn capped(&self) -> Vec<(String, u64)> {
+        let q = self.quota.lock().unwrap_or_else(|e| e.into_inner());
+        let mut v: Vec<_> = q.iter().map(|(a, s)| (a.clone(), s.2)).collect();
+        v.sort();
+        v
+    }
+
     pub fn submit(&self, event: FeedbackEvent) {
+        if self.tx.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+            return;
+        }
+        if !self.take_quota(&event.agency, event.at) {
+            return;
+        }
         let guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = guard.as_ref() {
             if let Err(TrySendError::Full(_)) = tx.try_send(event) {

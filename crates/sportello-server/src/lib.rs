@@ -9,24 +9,28 @@
 //!   environment variables).
 //! - [`state`]: shared state and KB reloads (SIGHUP or file change, built off the request
 //!   path, swapped atomically, an invalid KB keeps the previous one serving).
+//! - [`conn`]: accepting connections within bounds (header-read and idle timeouts, a cap
+//!   below the open-file limit); [`client_ip`]: the client address for rate limits (the
+//!   peer, or what a trusted proxy forwards).
 //! - [`routes`]: `api` (JSON), `telegram`, `meta` (WhatsApp and Messenger); [`chat`] formats
 //!   replies for chat apps.
 //! - [`signature`] (Telegram secret, Meta HMAC), [`dedup`] (repeated deliveries),
-//!   [`ratelimit`] (per user, after authentication), [`redact`] (personal data out of stored
-//!   questions), [`feedback`] (editors' store, SQLite), [`metrics`] (Prometheus),
+//!   [`ratelimit`] (per user, after authentication), [`feedback`] (editors' store, SQLite;
+//!   questions redacted by `sportello_core::redact` before they are stored), [`metrics`] (Prometheus),
 //!   [`openapi`].
 //!
 //! Logs are structured and carry no personal data: never message text, phone numbers, chat
 //! ids or tokens.
 
 pub mod chat;
+pub mod client_ip;
 pub mod config;
+pub mod conn;
 pub mod dedup;
 pub mod feedback;
 pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
-pub mod redact;
 pub mod routes;
 pub mod signature;
 pub mod state;
@@ -93,7 +97,8 @@ impl Server {
             }
         }
         let sink = match store {
-            Some(s) => FeedbackSink::new(s, config.retention_days),
+            Some(s) => FeedbackSink::new(s, config.retention_days)
+                .with_daily_cap(config.limits.feedback_per_agency_per_day),
             None => FeedbackSink::disabled(),
         };
         let state = AppState::new(config, sink)?;
@@ -162,9 +167,20 @@ impl Server {
                 tokio::time::sleep(drain).await;
             }
         };
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let l = &state.limits;
+        let limits = conn::ConnLimits {
+            header_timeout: Duration::from_millis(l.header_timeout_ms.max(1)),
+            idle_timeout: Duration::from_millis(l.idle_timeout_ms.max(1)),
+            max_connections: match l.max_connections {
+                0 => conn::default_max_connections(),
+                n => n,
+            },
+        };
+        tracing::info!(
+            max_connections = limits.max_connections,
+            "connection limits"
+        );
+        let result = conn::serve(listener, app, limits, state.clone(), shutdown).await;
         for task in background {
             task.abort();
         }

@@ -184,6 +184,8 @@ pub struct AppState {
     pub graph_base_url: String,
     pub telegram_api_base_url: String,
     pub limits: LimitsSection,
+    /// Who may name the client address for rate limits.
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
     /// Outgoing sends still running (waited for at shutdown).
     pub in_flight: AtomicUsize,
     /// Set when a stop was requested: `/readyz` then answers 503 while requests drain.
@@ -214,7 +216,7 @@ impl AppState {
             metrics: Metrics::default(),
             dedup: Dedup::new(Duration::from_secs(l.dedup_seconds), 200_000),
             user_limit: RateLimiter::new(l.user_per_minute, l.user_burst),
-            api_limit: RateLimiter::new(l.api_client_per_minute, l.api_client_per_minute.max(1)),
+            api_limit: RateLimiter::new(l.api_per_minute, l.api_burst),
             feedback,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
@@ -223,6 +225,7 @@ impl AppState {
             graph_base_url: config.graph_base_url.clone(),
             telegram_api_base_url: config.telegram_api_base_url.clone(),
             limits: l.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
             in_flight: AtomicUsize::new(0),
             draining: AtomicBool::new(false),
         })

@@ -2,43 +2,159 @@
 
 use super::{
     from_flat_file, parse_agency, parse_csv, parse_entry_file, parse_jsonl, parse_smalltalk,
-    Format, LoadError, Loaded,
+    Format, LoadError, Loaded, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_FOLDER_DEPTH, MAX_KB_BYTES,
 };
 use crate::diag::Diagnostic;
 use crate::kb::{Agency, KnowledgeBase};
+use std::collections::HashSet;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-fn read(path: &Path) -> Result<Vec<u8>, LoadError> {
-    std::fs::read(path).map_err(|source| LoadError::Io {
+/// Reads a regular file, never more than `max` bytes (a link to `/dev/zero` or a file that
+/// grows while being read cannot exhaust memory). `Ok(None)` when it is larger.
+fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, LoadError> {
+    let io = |source| LoadError::Io {
         path: path.display().to_string(),
         source,
-    })
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes).map_err(io)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// Reads a small file of the folder (agency.toml, smalltalk.toml, an entry), or reports it as
+/// too large.
+fn read_or_report(
+    path: &Path,
+    max: u64,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Vec<u8>>, LoadError> {
+    let bytes = read_bounded(path, max)?;
+    if bytes.is_none() {
+        diags.push(too_large(path, max, "il file"));
+    }
+    Ok(bytes)
+}
+
+fn too_large(path: &Path, max: u64, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        path.display().to_string(),
+        None,
+        format!("{what} è troppo grande: più di {}", human_bytes(max)),
+    )
+    .hint("una voce è una risposta breve: dividi il testo in più voci o metti i documenti lunghi su una pagina web e collegala")
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 {
+        format!("{} MB", n >> 20)
+    } else {
+        format!("{} KB", n >> 10)
+    }
+}
+
+/// The walk of `entries/`: folders already entered (by their real path, so a symbolic link
+/// to one of them is seen as a cycle), and what has been taken so far against the limits.
+struct Walk {
+    visited: HashSet<PathBuf>,
+    files: Vec<PathBuf>,
+    bytes: u64,
+    /// Set when a limit was reached: the walk stops and one error says why.
+    stopped: bool,
 }
 
 fn collect_md(
+    walk: &mut Walk,
     dir: &Path,
-    out: &mut Vec<PathBuf>,
+    depth: usize,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<(), LoadError> {
-    let rd = std::fs::read_dir(dir).map_err(|source| LoadError::Io {
+    let io = |source| LoadError::Io {
         path: dir.display().to_string(),
         source,
-    })?;
-    for item in rd {
-        let item = item.map_err(|source| LoadError::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
+    };
+    let real = std::fs::canonicalize(dir).map_err(io)?;
+    if !walk.visited.insert(real.clone()) {
+        diags.push(
+            Diagnostic::error(
+                dir.display().to_string(),
+                None,
+                format!(
+                    "collegamento simbolico a una cartella già letta ({}): le voci verrebbero lette due volte o all'infinito",
+                    real.display()
+                ),
+            )
+            .hint("togli il collegamento simbolico, oppure fallo puntare a una cartella fuori da entries/"),
+        );
+        return Ok(());
+    }
+    if depth > MAX_FOLDER_DEPTH {
+        diags.push(
+            Diagnostic::error(
+                dir.display().to_string(),
+                None,
+                format!("cartelle annidate oltre {MAX_FOLDER_DEPTH} livelli in entries/"),
+            )
+            .hint("tieni le voci in entries/ o in poche sottocartelle"),
+        );
+        return Ok(());
+    }
+    let mut items = Vec::new();
+    for item in std::fs::read_dir(dir).map_err(io)? {
+        items.push(item.map_err(io)?);
+    }
+    items.sort_by_key(|i| i.file_name());
+    for item in items {
+        if walk.stopped {
+            return Ok(());
+        }
         let path = item.path();
         let name = item.file_name().to_string_lossy().to_string();
         if name.starts_with('.') {
             continue;
         }
-        if path.is_dir() {
-            collect_md(&path, out, diags)?;
-        } else if path.extension().and_then(|e| e.to_str()) == Some("md") {
-            out.push(path);
-        } else {
+        // Follows symbolic links (a shared folder of entries may be linked in); the visited
+        // set stops cycles.
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error(
+                        path.display().to_string(),
+                        None,
+                        format!("impossibile leggere: {e}"),
+                    )
+                    .hint("un collegamento simbolico che non porta a nulla? toglilo o correggilo"),
+                );
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            collect_md(walk, &path, depth + 1, diags)?;
+        } else if path.extension().and_then(|e| e.to_str()) == Some("md") && meta.is_file() {
+            if walk.files.len() >= MAX_ENTRIES {
+                diags.push(
+                    Diagnostic::error(
+                        path.display().to_string(),
+                        None,
+                        format!("troppe voci: più di {MAX_ENTRIES} file .md in entries/"),
+                    )
+                    .hint(
+                        "una base di conoscenza per ente; le voci oltre il limite non sono lette",
+                    ),
+                );
+                walk.stopped = true;
+                return Ok(());
+            }
+            walk.bytes += meta.len().min(MAX_ENTRY_BYTES + 1);
+            if walk.bytes > MAX_KB_BYTES {
+                diags.push(too_large(dir, MAX_KB_BYTES, "l'insieme delle voci"));
+                walk.stopped = true;
+                return Ok(());
+            }
+            walk.files.push(path);
+        } else if meta.is_file() {
             diags.push(
                 Diagnostic::warning(
                     path.display().to_string(),
@@ -46,6 +162,15 @@ fn collect_md(
                     "file ignorato: non è un file .md",
                 )
                 .hint("le voci vanno in file con estensione .md"),
+            );
+        } else {
+            diags.push(
+                Diagnostic::warning(
+                    path.display().to_string(),
+                    None,
+                    "ignorato: non è un file normale (dispositivo, socket o pipe)",
+                )
+                .hint("in entries/ vanno solo file .md"),
             );
         }
     }
@@ -66,12 +191,16 @@ pub fn load_path(path: impl AsRef<Path>) -> Result<Loaded, LoadError> {
         .unwrap_or_else(|| "kb".into());
     let label = path.display().to_string();
     match Format::of_path(path) {
-        Some(Format::Jsonl) => {
-            let (entries, diags) = parse_jsonl(&label, &read(path)?);
-            Ok(from_flat_file(&stem, entries, diags))
-        }
-        Some(Format::Csv) => {
-            let (entries, diags) = parse_csv(&label, &read(path)?);
+        Some(format @ (Format::Jsonl | Format::Csv)) => {
+            let Some(bytes) = read_bounded(path, MAX_KB_BYTES)? else {
+                let diags = vec![too_large(path, MAX_KB_BYTES, "il file")];
+                return Ok(from_flat_file(&stem, Vec::new(), diags));
+            };
+            let (entries, diags) = if format == Format::Jsonl {
+                parse_jsonl(&label, &bytes)
+            } else {
+                parse_csv(&label, &bytes)
+            };
             Ok(from_flat_file(&stem, entries, diags))
         }
         Some(Format::Native) => load_folder(path, &stem),
@@ -83,10 +212,14 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
     let mut diags = Vec::new();
     let agency_path = dir.join("agency.toml");
     let agency = if agency_path.is_file() {
-        let (agency, d) =
-            parse_agency(&agency_path.display().to_string(), id, &read(&agency_path)?);
-        diags.extend(d);
-        agency
+        match read_or_report(&agency_path, MAX_ENTRY_BYTES, &mut diags)? {
+            Some(bytes) => {
+                let (agency, d) = parse_agency(&agency_path.display().to_string(), id, &bytes);
+                diags.extend(d);
+                agency
+            }
+            None => None,
+        }
     } else {
         diags.push(
             Diagnostic::error(agency_path.display().to_string(), None, "manca il file agency.toml")
@@ -95,9 +228,14 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
         None
     };
     let entries_dir = dir.join("entries");
-    let mut files = Vec::new();
+    let mut walk = Walk {
+        visited: HashSet::new(),
+        files: Vec::new(),
+        bytes: 0,
+        stopped: false,
+    };
     if entries_dir.is_dir() {
-        collect_md(&entries_dir, &mut files, &mut diags)?;
+        collect_md(&mut walk, &entries_dir, 0, &mut diags)?;
     } else {
         diags.push(
             Diagnostic::error(
@@ -108,6 +246,7 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
             .hint("metti le voci in entries/, un file .md per voce"),
         );
     }
+    let mut files = walk.files;
     files.sort();
     let mut entries = Vec::new();
     for file in &files {
@@ -115,22 +254,27 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
-        let (entry, d) = parse_entry_file(&file.display().to_string(), &id, &read(file)?);
+        let Some(bytes) = read_or_report(file, MAX_ENTRY_BYTES, &mut diags)? else {
+            continue;
+        };
+        let (entry, d) = parse_entry_file(&file.display().to_string(), &id, &bytes);
         diags.extend(d);
         entries.extend(entry);
     }
     let smalltalk_path = dir.join("smalltalk.toml");
     let smalltalk = if smalltalk_path.is_file() {
-        let (s, d) = parse_smalltalk(
-            &smalltalk_path.display().to_string(),
-            &read(&smalltalk_path)?,
-        );
-        diags.extend(d);
-        s
+        match read_or_report(&smalltalk_path, MAX_ENTRY_BYTES, &mut diags)? {
+            Some(bytes) => {
+                let (s, d) = parse_smalltalk(&smalltalk_path.display().to_string(), &bytes);
+                diags.extend(d);
+                s
+            }
+            None => Vec::new(),
+        }
     } else {
         Vec::new()
     };
-    let kb = KnowledgeBase {
+    let mut kb = KnowledgeBase {
         agency: agency.unwrap_or_else(|| Agency {
             id: id.to_string(),
             name: id.to_string(),
@@ -140,6 +284,7 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
         smalltalk,
     };
     diags.extend(crate::validate::validate(&kb));
+    crate::validate::drop_duplicate_ids(&mut kb);
     crate::diag::sort(&mut diags);
     Ok(Loaded {
         kb,

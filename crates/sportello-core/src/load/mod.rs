@@ -20,6 +20,16 @@ pub use native::{parse_agency, parse_entry_file, parse_smalltalk, to_agency_file
 use crate::diag::Diagnostic;
 use crate::kb::KnowledgeBase;
 
+/// Largest entry: its file in the native format, or its text in any format (question,
+/// alternatives, answer…). An FAQ answer is a few hundred words; this is a hundred times that.
+pub const MAX_ENTRY_BYTES: u64 = 256 * 1024;
+/// Largest knowledge base read: a JSONL or CSV file, or the entries of a folder together.
+pub const MAX_KB_BYTES: u64 = 32 * 1024 * 1024;
+/// Most entries in one knowledge base.
+pub const MAX_ENTRIES: usize = 20_000;
+/// Deepest sub-folder of `entries/` read.
+pub const MAX_FOLDER_DEPTH: usize = 8;
+
 /// A knowledge base as read, with every problem found (errors and warnings).
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -83,6 +93,7 @@ pub fn from_flat_file(
     kb.agency.id = agency_id.to_string();
     kb.agency.name = agency_id.to_string();
     diagnostics.extend(crate::validate::validate(&kb));
+    crate::validate::drop_duplicate_ids(&mut kb);
     crate::diag::sort(&mut diagnostics);
     Loaded { kb, diagnostics }
 }

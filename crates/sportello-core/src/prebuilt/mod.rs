@@ -162,6 +162,24 @@ pub(super) fn checksum(payload: &[u8]) -> u64 {
     h.0
 }
 
+/// For fuzzing the decoder behind its checksum: `blob` (as `encode` wrote it) with its
+/// payload replaced by `payload` and the checksum recomputed, so that a mutated payload
+/// reaches the table and index reader instead of being refused whole.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn with_payload(blob: &[u8], payload: &[u8]) -> Vec<u8> {
+    // Magic, version (LEB128), fingerprint, checksum.
+    let mut at = MAGIC.len();
+    while blob.get(at).is_some_and(|b| b & 0x80 != 0) {
+        at += 1;
+    }
+    let fingerprint_end = (at + 1 + 8).min(blob.len());
+    let mut out = blob[..fingerprint_end].to_vec();
+    out.extend_from_slice(&checksum(payload).to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

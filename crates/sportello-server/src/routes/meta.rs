@@ -123,6 +123,11 @@ fn array_at<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
         .flatten()
 }
 
+/// A WhatsApp Business phone number id: 1 to 32 ASCII digits.
+fn is_phone_number_id(id: &str) -> bool {
+    (1..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 fn whatsapp_events(payload: &Value) -> Vec<Event> {
     let mut out = Vec::new();
     for entry in array_at(payload, "entry") {
@@ -130,7 +135,11 @@ fn whatsapp_events(payload: &Value) -> Vec<Event> {
             let Some(value) = change.get("value") else {
                 continue;
             };
-            let phone_number_id = str_at(value, &["metadata", "phone_number_id"]).map(String::from);
+            // It goes into the Graph API URL: only the digits Meta uses are accepted (a
+            // signed payload is trusted, but a path such as `../` must never reach a URL).
+            let phone_number_id = str_at(value, &["metadata", "phone_number_id"])
+                .filter(|id| is_phone_number_id(id))
+                .map(String::from);
             // `statuses` (sent / delivered / read) are ignored: only `messages` are answered.
             for m in array_at(value, "messages") {
                 let (Some(id), Some(from)) = (str_at(m, &["id"]), str_at(m, &["from"])) else {
@@ -426,6 +435,29 @@ async fn send_all(
                 "Graph API send failed"
             );
             break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_number_ids_are_digits_only() {
+        let payload = |id: &str| {
+            serde_json::json!({"entry": [{"changes": [{"value": {
+                "metadata": {"phone_number_id": id},
+                "messages": [{"id": "wamid.1", "from": "39333", "type": "text",
+                              "text": {"body": "ciao"}}]
+            }}]}]})
+        };
+        let ok = whatsapp_events(&payload("106540352242922"));
+        assert_eq!(ok[0].phone_number_id.as_deref(), Some("106540352242922"));
+        for bad in ["../../me", "123/messages?x=", "", "1 2", &"9".repeat(33)] {
+            let ev = whatsapp_events(&payload(bad));
+            assert_eq!(ev.len(), 1, "{bad:?}");
+            assert_eq!(ev[0].phone_number_id, None, "{bad:?}");
         }
     }
 }

@@ -113,6 +113,12 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         "sportello_feedback_dropped_total {}\n",
         state.feedback.dropped()
     ));
+    text.push_str("# TYPE sportello_feedback_capped_total counter\n");
+    for (agency, n) in state.feedback.capped() {
+        text.push_str(&format!(
+            "sportello_feedback_capped_total{{agency=\"{agency}\"}} {n}\n"
+        ));
+    }
     (
         [(
             header::CONTENT_TYPE,

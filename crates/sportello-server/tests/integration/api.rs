@@ -216,31 +216,139 @@ async fn thumbs_down_and_unanswered_reach_the_report() {
     assert_eq!(rows.iter().map(|r| r.count).sum::<u64>(), 4);
 }
 
+async fn ask_from(s: &TestServer, headers: &[(&str, &str)]) -> u16 {
+    let mut r = s
+        .client
+        .post(s.agency_url("ask"))
+        .json(&json!({"question": "tari"}));
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    r.send().await.unwrap().status().as_u16()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn api_client_rate_limit_only_with_header() {
+async fn api_rate_limit_is_per_address_whatever_the_headers() {
     let s = start(Options {
-        extra_toml: "[limits]\napi_client_per_minute = 3\n".into(),
+        extra_toml: "[limits]\napi_per_minute = 3\napi_burst = 3\n".into(),
         ..Options::default()
     })
     .await;
-    let ask = |client: Option<&'static str>| {
-        let mut r = s
-            .client
-            .post(s.agency_url("ask"))
-            .json(&json!({"question": "tari"}));
-        if let Some(c) = client {
-            r = r.header("X-Sportello-Client", c);
-        }
-        r.send()
-    };
     let mut codes = Vec::new();
-    for _ in 0..5 {
-        codes.push(ask(Some("widget-1")).await.unwrap().status().as_u16());
+    for c in ["widget-1", "widget-2", "widget-3", "widget-4"] {
+        codes.push(ask_from(&s, &[("X-Sportello-Client", c)]).await);
     }
-    assert_eq!(codes, [200, 200, 200, 429, 429]);
-    assert_eq!(ask(Some("widget-2")).await.unwrap().status(), 200);
-    for _ in 0..5 {
-        assert_eq!(ask(None).await.unwrap().status(), 200);
-    }
+    // A forged X-Forwarded-For from a peer that is not a trusted proxy changes nothing.
+    codes.push(ask_from(&s, &[("X-Forwarded-For", "198.51.100.1")]).await);
+    codes.push(ask_from(&s, &[]).await);
+    assert_eq!(codes, [200, 200, 200, 429, 429, 429]);
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("sportello_rate_limited_total{channel=\"api\"} 3"),
+        "{metrics}"
+    );
     s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_limited() {
+    let s = start(Options {
+        extra_toml:
+            "trusted_proxies = [\"127.0.0.1\"]\n[limits]\napi_per_minute = 2\napi_burst = 2\n"
+                .into(),
+        ..Options::default()
+    })
+    .await;
+    let xff = |ip: &'static str| [("X-Forwarded-For", ip)];
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        codes.push(ask_from(&s, &xff("198.51.100.1")).await);
+    }
+    // Another client behind the proxy has its own bucket; a client that prepends a forged
+    // address is still keyed by the address the proxy saw.
+    codes.push(ask_from(&s, &xff("198.51.100.2")).await);
+    codes.push(ask_from(&s, &xff("203.0.113.5, 198.51.100.1")).await);
+    assert_eq!(codes, [200, 200, 429, 200, 429]);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_json_bodies_are_accepted() {
+    let s = start(Options::default()).await;
+    let body = r#"{"question": "quanto costa la carta d'identità"}"#;
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        None,
+    ] {
+        for route in ["ask", "feedback"] {
+            let mut r = s.client.post(s.agency_url(route)).body(body);
+            if let Some(ct) = ct {
+                r = r.header("Content-Type", ct);
+            }
+            let resp = r.send().await.unwrap();
+            assert_eq!(resp.status(), 415, "{route} with {ct:?}");
+            let v: serde_json::Value = resp.json().await.unwrap();
+            assert_eq!(v["error"], "unsupported_media_type");
+        }
+    }
+    let r = s
+        .client
+        .post(s.agency_url("ask"))
+        .header("Content-Type", "Application/JSON; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_questions_are_capped_per_agency_and_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("feedback.sqlite");
+    let s = start(Options {
+        store: Some(sqlite_store(&db)),
+        extra_toml: "[limits]\napi_per_minute = 0\nfeedback_per_agency_per_day = 5\n".into(),
+        ..Options::default()
+    })
+    .await;
+    // No client header, one address, declined questions: each would be a stored row.
+    for i in 0..20 {
+        let v = s
+            .ask(&format!("quando passa il camion dei gelati numero {i}?"))
+            .await;
+        assert_eq!(v["kind"], "decline", "{v}");
+    }
+    let metrics = s
+        .client
+        .get(s.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "sportello_feedback_capped_total{{agency=\"{AGENCY}\"}} 15"
+        )),
+        "{metrics}"
+    );
+    s.stop().await;
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let rows: i64 = conn
+        .query_row("SELECT COUNT(*) FROM feedback", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 5);
 }

@@ -40,6 +40,8 @@ const MOBILE: &str = "333 1234567";
 const LANDLINE: &str = "+39 06 12345678";
 const WA_SENDER: &str = "393339876543";
 const TG_CHAT: i64 = 918_273_645;
+const PLATE: &str = "AB123CD";
+const ID_CARD: &str = "CA12345AB";
 
 fn forbidden() -> Vec<String> {
     vec![
@@ -51,6 +53,11 @@ fn forbidden() -> Vec<String> {
         "12345678".into(),
         WA_SENDER.to_string(),
         TG_CHAT.to_string(),
+        PLATE.to_string(),
+        ID_CARD.to_string(),
+        "Mario Rossi".into(),
+        "Garibaldi 12".into(),
+        "\u{1b}[31m".into(),
         TG_SECRET.to_string(),
         APP_SECRET.to_string(),
         ACCESS_TOKEN.to_string(),
@@ -71,7 +78,9 @@ async fn personal_data_never_in_logs_or_database() {
     .await;
     let clarified = clarify_question(&s.state, &format!(" {CF} {MOBILE}"));
     let unanswered = format!(
-        "sono {CF}, il mio cellulare è {MOBILE} e il fisso {LANDLINE}: quando passa il camion dei gelati?"
+        "sono {CF}, mi chiamo Mario Rossi, abito in via Giuseppe Garibaldi 12, targa {PLATE}, \
+         {ID_CARD}, il mio cellulare è {MOBILE} e il fisso {LANDLINE}: \u{1b}[31mquando passa il \
+         camion dei gelati?"
     );
     // JSON API: a decline and a clarify are stored.
     assert_eq!(s.ask(&unanswered).await["kind"], "decline");
@@ -142,6 +151,16 @@ async fn personal_data_never_in_logs_or_database() {
     assert!(questions
         .iter()
         .all(|q| q.contains("[CODICE FISCALE]") && q.contains("[TELEFONO]")));
+    let full = questions.iter().filter(|q| {
+        ["[NOME]", "[INDIRIZZO]", "[TARGA]", "[DOCUMENTO]"]
+            .iter()
+            .all(|p| q.contains(p))
+    });
+    assert_eq!(
+        full.count(),
+        4,
+        "api, thumbs-down, telegram, whatsapp: {questions:?}"
+    );
     let mut bytes = Vec::new();
     for e in std::fs::read_dir(dir.path()).unwrap() {
         bytes.extend(std::fs::read(e.unwrap().path()).unwrap());

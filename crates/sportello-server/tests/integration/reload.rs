@@ -80,7 +80,12 @@ async fn file_change_reloads_and_invalid_kb_keeps_the_old_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reloads_under_load_lose_no_request() {
-    let s = start(Options::default()).await;
+    // One address sends everything: its rate limit is off here.
+    let s = start(Options {
+        extra_toml: "[limits]\napi_per_minute = 0\n".into(),
+        ..Options::default()
+    })
+    .await;
     let mut tasks = Vec::new();
     for t in 0..4 {
         let client = s.client.clone();
@@ -128,5 +133,39 @@ async fn reloads_under_load_lose_no_request() {
     assert!(m.contains(&format!(
         "sportello_reloads_total{{agency=\"{AGENCY}\",result=\"ok\"}} 5"
     )));
+    s.stop().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_symlink_loop_is_refused_and_the_previous_kb_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kb");
+    copy_kb(&example_kb(), &kb);
+    let s = start(Options {
+        kb: kb.clone(),
+        reload_poll_seconds: 1,
+        ..Options::default()
+    })
+    .await;
+    let agency = s.state.agencies[AGENCY].clone();
+    let before = agency.engine().kb().entries.len();
+    // The two links that made the walk grow without end.
+    std::os::unix::fs::symlink(".", kb.join("entries/self")).unwrap();
+    std::os::unix::fs::symlink("../entries", kb.join("entries/up")).unwrap();
+    let err = agency.reload(&s.state.metrics, false).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("collegamento simbolico"), "{msg}");
+    assert!(
+        msg.contains("entries/self") || msg.contains("entries/up"),
+        "{msg}"
+    );
+    assert_eq!(agency.engine().kb().entries.len(), before);
+    // Still answering, also after the poller has seen the change.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        s.ask("quanto costa la carta d'identità").await["id"],
+        "cie-costo"
+    );
     s.stop().await;
 }
