@@ -32,6 +32,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Raises this process's own soft limit, since it holds the 2,000 client sockets.
+#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every target
 fn raise_own_file_limit(want: u64) {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
