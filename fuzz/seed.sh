@@ -4,7 +4,7 @@
 # (`cargo build --release -p sportello-cli`). Idempotent.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-BIN="${CARGO_TARGET_DIR:-target}/release/sportello"
+BIN="${SPORTELLO_BIN:-${CARGO_TARGET_DIR:-target}/release/sportello}"
 KB=knowledge-base/comune-di-esempio
 C=fuzz/corpus
 mkdir -p "$C"/{load_native,load_jsonl,load_csv,bundle,prebuilt,ask,redact}

@@ -7,11 +7,6 @@ pub fn document() -> Value {
         "name": "agency", "in": "path", "required": true,
         "schema": {"type": "string"}, "description": "Id dell'ente nella configurazione"
     });
-    let client = json!({
-        "name": "X-Sportello-Client", "in": "header", "required": false,
-        "schema": {"type": "string"},
-        "description": "Identificativo del client, per il limite di richieste (se configurato)"
-    });
     let error = json!({"$ref": "#/components/schemas/Error"});
     json!({
         "openapi": "3.1.0",
@@ -24,7 +19,7 @@ pub fn document() -> Value {
             "/v1/agencies/{agency}/ask": {
                 "post": {
                     "summary": "Fa una domanda",
-                    "parameters": [agency, client],
+                    "parameters": [agency],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["question"],
                         "properties": {"question": {"type": "string", "description": "La domanda del cittadino (oltre 1.000 caratteri viene tagliata)"}}
@@ -33,15 +28,17 @@ pub fn document() -> Value {
                         "200": {"description": "La risposta", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
                         "400": {"description": "JSON non valido", "content": {"application/json": {"schema": error}}},
                         "404": {"description": "Ente inesistente o API non attiva", "content": {"application/json": {"schema": error}}},
+                        "408": {"description": "Richiesta troppo lenta"},
                         "413": {"description": "Corpo troppo grande"},
-                        "429": {"description": "Troppe richieste dallo stesso client", "content": {"application/json": {"schema": error}}}
+                        "415": {"description": "Il corpo non è application/json", "content": {"application/json": {"schema": error}}},
+                        "429": {"description": "Troppe richieste dallo stesso indirizzo", "content": {"application/json": {"schema": error}}}
                     }
                 }
             },
             "/v1/agencies/{agency}/feedback": {
                 "post": {
                     "summary": "Valuta una risposta (👍 / 👎); i 👎 vanno ai redattori",
-                    "parameters": [agency, client],
+                    "parameters": [agency],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["entry_id", "helpful"],
                         "properties": {
@@ -54,10 +51,30 @@ pub fn document() -> Value {
                         "200": {"description": "Registrata"},
                         "400": {"description": "JSON non valido", "content": {"application/json": {"schema": error}}},
                         "404": {"description": "Ente inesistente", "content": {"application/json": {"schema": error}}},
-                        "422": {"description": "Voce inesistente", "content": {"application/json": {"schema": error}}}
+                        "408": {"description": "Richiesta troppo lenta"},
+                        "413": {"description": "Corpo troppo grande"},
+                        "415": {"description": "Il corpo non è application/json", "content": {"application/json": {"schema": error}}},
+                        "422": {"description": "Voce inesistente", "content": {"application/json": {"schema": error}}},
+                        "429": {"description": "Troppe richieste dallo stesso indirizzo", "content": {"application/json": {"schema": error}}}
                     }
                 }
             },
+            "/v1/agencies/{agency}/telegram": {
+                "post": {
+                    "summary": "Webhook di Telegram (autenticato dal secret_token di setWebhook)",
+                    "parameters": [agency, {"name": "X-Telegram-Bot-Api-Secret-Token", "in": "header", "required": false, "schema": {"type": "string"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "description": "Un Update della Bot API"}}}},
+                    "responses": {
+                        "200": {"description": "Ricevuto; il corpo può contenere la risposta (sendMessage)"},
+                        "401": {"description": "Segreto mancante o errato"},
+                        "404": {"description": "Ente inesistente o canale non attivo", "content": {"application/json": {"schema": error}}},
+                        "408": {"description": "Richiesta troppo lenta"},
+                        "413": {"description": "Corpo troppo grande"}
+                    }
+                }
+            },
+            "/v1/agencies/{agency}/whatsapp": meta_webhook("WhatsApp Cloud API", &agency, &error),
+            "/v1/agencies/{agency}/messenger": meta_webhook("Messenger", &agency, &error),
             "/healthz": {"get": {"summary": "Processo attivo (liveness)", "responses": {"200": {"description": "In servizio"}}}},
             "/readyz": {"get": {"summary": "Pronto a ricevere richieste (readiness)", "responses": {"200": {"description": "Pronto"}, "503": {"description": "In chiusura (draining) o archivio delle segnalazioni fermo"}}}},
             "/metrics": {"get": {"summary": "Metriche Prometheus", "responses": {"200": {"description": "Formato testo Prometheus"}}}}
@@ -97,5 +114,39 @@ pub fn document() -> Value {
                 }
             }
         }}
+    })
+}
+
+/// The two routes of a Meta webhook: the verification handshake and the signed events.
+fn meta_webhook(platform: &str, agency: &Value, error: &Value) -> Value {
+    let not_found = json!({"description": "Ente inesistente o canale non attivo", "content": {"application/json": {"schema": error}}});
+    json!({
+        "get": {
+            "summary": format!("Verifica del webhook di {platform} (hub.challenge)"),
+            "parameters": [
+                agency,
+                {"name": "hub.mode", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "hub.verify_token", "in": "query", "required": false, "schema": {"type": "string"}},
+                {"name": "hub.challenge", "in": "query", "required": false, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "hub.challenge, se il token di verifica è giusto"},
+                "400": {"description": "Parametri non validi"},
+                "403": {"description": "Token di verifica errato"},
+                "404": not_found.clone()
+            }
+        },
+        "post": {
+            "summary": format!("Eventi di {platform} (firmati con X-Hub-Signature-256)"),
+            "parameters": [agency, {"name": "X-Hub-Signature-256", "in": "header", "required": false, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {
+                "200": {"description": "Ricevuto"},
+                "401": {"description": "Firma mancante o errata"},
+                "404": not_found,
+                "408": {"description": "Richiesta troppo lenta"},
+                "413": {"description": "Corpo troppo grande"}
+            }
+        }
     })
 }
