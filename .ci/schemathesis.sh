@@ -36,7 +36,7 @@ SERVER_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
 status=0
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$PORT/openapi.json" \
+"$VENV/bin/schemathesis" --config-file .ci/schemathesis.toml run "http://127.0.0.1:$PORT/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
     --max-examples "${MAX_EXAMPLES:-40}" --workers 2 --request-timeout 10 --seed 16 \
     --suppress-health-check all --no-color || status=$?
