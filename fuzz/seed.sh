@@ -19,7 +19,7 @@ done
 { printf '\1'; cat "$KB/agency.toml"; } >"$C/load_native/agency.toml"
 "$BIN" export "$KB" --format jsonl --out "$C/load_jsonl/example.jsonl"
 "$BIN" export "$KB" --format csv --out "$C/load_csv/example.csv"
-# Small and whole bundles; the prebuilt payload alone (after magic, version, fingerprint
+# Small and whole bundles; the prebuilt payload alone (after magic, versions, fingerprint
 # and checksum).
 cp fuzz/example-bundle.json "$C/bundle/example.json"
 python3 - "$C" <<'PY'
@@ -31,9 +31,11 @@ small.pop("prebuilt", None)
 (c / "bundle" / "small.json").write_text(json.dumps(small, ensure_ascii=False))
 blob = base64.b64decode(b["prebuilt"])
 at = 4
-while blob[at] & 0x80:
+for _ in range(2):  # data and analysis versions, LEB128 each
+    while blob[at] & 0x80:
+        at += 1
     at += 1
-(c / "prebuilt" / "example.bin").write_bytes(blob[at + 1 + 16:])
+(c / "prebuilt" / "example.bin").write_bytes(blob[at + 16:])
 # Questions of the dev sets, and texts with personal data, for ask and redact.
 n = 0
 for name in ("in-scope", "out-of-scope"):

@@ -73,12 +73,18 @@ impl Tables {
             let mut all: Vec<u32> = q.iter().chain(a).copied().collect();
             all.sort_unstable();
             all.dedup();
+            // Ids past the table (damaged prebuilt data whose term list repeats a term, found
+            // by fuzzing) are skipped rather than indexed: no panic on any input.
             for t in all {
-                entry_df[t as usize] += 1;
+                if let Some(df) = entry_df.get_mut(t as usize) {
+                    *df += 1;
+                }
             }
         }
         for p in self.phrasing_words.iter_mut().flatten().flatten() {
-            let df = p.stem.map_or(1, |t| entry_df[t as usize].max(1));
+            let df = p
+                .stem
+                .map_or(1, |t| entry_df.get(t as usize).copied().unwrap_or(0).max(1));
             p.idf = crate::index::idf(entries as f32, df as f32);
         }
         self.entry_df = entry_df;

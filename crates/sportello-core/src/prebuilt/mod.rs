@@ -168,12 +168,15 @@ pub(super) fn checksum(payload: &[u8]) -> u64 {
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub fn with_payload(blob: &[u8], payload: &[u8]) -> Vec<u8> {
-    // Magic, version (LEB128), fingerprint, checksum.
+    // Magic, data and analysis versions (LEB128 each), fingerprint, checksum.
     let mut at = MAGIC.len();
-    while blob.get(at).is_some_and(|b| b & 0x80 != 0) {
+    for _ in 0..2 {
+        while blob.get(at).is_some_and(|b| b & 0x80 != 0) {
+            at += 1;
+        }
         at += 1;
     }
-    let fingerprint_end = (at + 1 + 8).min(blob.len());
+    let fingerprint_end = (at + 8).min(blob.len());
     let mut out = blob[..fingerprint_end].to_vec();
     out.extend_from_slice(&checksum(payload).to_le_bytes());
     out.extend_from_slice(payload);
