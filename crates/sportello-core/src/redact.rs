@@ -187,16 +187,23 @@ fn email(s: &[char], i: usize) -> Option<Found> {
     {
         k += 1;
     }
-    // A trailing dot ends the sentence, not the address.
-    while k > j + 1 && s[k - 1] == '.' {
-        k -= 1;
+    // The address ends at its last label of letters: a trailing dot ends the sentence, and
+    // what follows a dot without letters ("….it.1234") is not part of it (found by fuzzing:
+    // otherwise a second pass would redact differently).
+    loop {
+        while k > j + 1 && s[k - 1] == '.' {
+            k -= 1;
+        }
+        let last_dot = j + 1 + s[j + 1..k].iter().rposition(|&c| c == '.')?;
+        let tld = &s[last_dot + 1..k];
+        if last_dot == j + 1 {
+            return None;
+        }
+        if tld.len() >= 2 && tld.iter().all(char::is_ascii_alphabetic) {
+            return found(i, k, "[EMAIL]");
+        }
+        k = last_dot;
     }
-    let last_dot = j + 1 + s[j + 1..k].iter().rposition(|&c| c == '.')?;
-    let tld = &s[last_dot + 1..k];
-    if last_dot == j + 1 || tld.len() < 2 || !tld.iter().all(char::is_ascii_alphabetic) {
-        return None;
-    }
-    found(i, k, "[EMAIL]")
 }
 
 fn letters(s: &[char], i: usize, n: usize) -> bool {
@@ -711,6 +718,7 @@ mod tests {
             ("mail: a_b+c@pec.comune.esempio.it.", "mail: [EMAIL]."),
             ("chi risponde @comune?", "chi risponde @comune?"),
             ("utente@localhost", "utente@localhost"),
+            ("a@example.it.1234.5678", "[EMAIL].[TELEFONO]"),
             // IBAN: together, in groups, and never the words after it.
             ("iban IT60X0542811101000000123456", "iban [IBAN]"),
             ("iban IT60 X054 2811 1010 0000 0123 456", "iban [IBAN]"),
