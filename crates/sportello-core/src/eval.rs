@@ -135,6 +135,28 @@ pub(crate) struct Outcome {
     micros: f64,
 }
 
+impl Outcome {
+    /// A baseline's outcome: tantivy's hits (document order = entry order) ranked by score,
+    /// the first one answered, timed from `start`.
+    #[cfg(feature = "index")]
+    fn from_hits(
+        kb: &KnowledgeBase,
+        hits: &[(f32, tantivy::DocAddress)],
+        start: Instant,
+    ) -> Outcome {
+        let ranking: Vec<String> = hits
+            .iter()
+            .filter_map(|(_, addr)| kb.entries.get(addr.doc_id as usize).map(|e| e.id.clone()))
+            .collect();
+        Outcome {
+            answered: ranking.first().cloned(),
+            ranking,
+            kind: "answer",
+            micros: start.elapsed().as_secs_f64() * 1e6,
+        }
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -354,17 +376,7 @@ pub fn baseline(kb: &KnowledgeBase, queries: &[Query]) -> tantivy::Result<Metric
         let hits = searcher
             .search(&query, &TopDocs::with_limit(10).order_by_score())
             .unwrap_or_default();
-        let ranking: Vec<String> = hits
-            .iter()
-            .filter_map(|(_, addr)| kb.entries.get(addr.doc_id as usize).map(|e| e.id.clone()))
-            .collect();
-        let micros = start.elapsed().as_secs_f64() * 1e6;
-        outcomes.push(Outcome {
-            answered: ranking.first().cloned(),
-            ranking,
-            kind: "answer",
-            micros,
-        });
+        outcomes.push(Outcome::from_hits(kb, &hits, start));
     }
     Ok(metrics(queries, &outcomes))
 }

@@ -106,17 +106,7 @@ pub(super) fn run(kb: &KnowledgeBase, queries: &[Query]) -> tantivy::Result<Vec<
                 )
                 .unwrap_or_default()
         };
-        let ranking: Vec<String> = hits
-            .iter()
-            .filter_map(|(_, addr)| kb.entries.get(addr.doc_id as usize).map(|e| e.id.clone()))
-            .collect();
-        let micros = start.elapsed().as_secs_f64() * 1e6;
-        outcomes.push(Outcome {
-            answered: ranking.first().cloned(),
-            ranking,
-            kind: "answer",
-            micros,
-        });
+        outcomes.push(Outcome::from_hits(kb, &hits, start));
     }
     Ok(outcomes)
 }
