@@ -29,15 +29,7 @@ async fn ask_answers_clarifies_and_declines() {
     assert_eq!(r["kind"], "decline");
     assert_eq!(r["reason"], "empty");
 
-    let metrics = s
-        .client
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     for kind in ["answer", "clarify", "decline"] {
         assert!(
             metrics.contains(&format!(
@@ -242,15 +234,7 @@ async fn api_rate_limit_is_per_address_whatever_the_headers() {
     codes.push(ask_from(&s, &[("X-Forwarded-For", "198.51.100.1")]).await);
     codes.push(ask_from(&s, &[]).await);
     assert_eq!(codes, [200, 200, 200, 429, 429, 429]);
-    let metrics = s
-        .client
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("sportello_rate_limited_total{channel=\"api\"} 3"),
         "{metrics}"
@@ -330,15 +314,7 @@ async fn stored_questions_are_capped_per_agency_and_day() {
             .await;
         assert_eq!(v["kind"], "decline", "{v}");
     }
-    let metrics = s
-        .client
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains(&format!(
             "sportello_feedback_capped_total{{agency=\"{AGENCY}\"}} 15"

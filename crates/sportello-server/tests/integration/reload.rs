@@ -39,22 +39,9 @@ async fn file_change_reloads_and_invalid_kb_keeps_the_old_one() {
 
     // A broken file: the reload is refused and the previous KB keeps serving.
     std::fs::write(kb.join("entries/rotta.md"), "+++\nquestion = \n+++\n").unwrap();
-    let metrics_url = s.url("/metrics");
     let rejected = format!("sportello_reloads_total{{agency=\"{AGENCY}\",result=\"rejected\"}}");
     assert!(
-        wait_until(|| async {
-            let m = s
-                .client
-                .get(&metrics_url)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            m.contains(&rejected)
-        })
-        .await,
+        wait_until(|| async { s.metrics().await.contains(&rejected) }).await,
         "broken KB not noticed"
     );
     assert_eq!(s.ask(q).await["id"], "mercato-antiquariato");
@@ -121,15 +108,7 @@ async fn reloads_under_load_lose_no_request() {
         total += t.await.unwrap();
     }
     assert_eq!(total, 600);
-    let m = s
-        .client
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = s.metrics().await;
     assert!(m.contains(&format!(
         "sportello_reloads_total{{agency=\"{AGENCY}\",result=\"ok\"}} 5"
     )));

@@ -48,15 +48,7 @@ async fn answers_in_the_webhook_body_once() {
     let again = post_telegram(&s, &update, Some(TG_SECRET)).await;
     assert_eq!(again.status(), 200);
     assert_eq!(again.text().await.unwrap(), "");
-    let metrics = s
-        .client
-        .get(s.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = s.metrics().await;
     assert!(metrics.contains("sportello_duplicates_total{channel=\"telegram\"} 1"));
     assert!(metrics.contains(&format!(
         "sportello_replies_total{{agency=\"{AGENCY}\",channel=\"telegram\",kind=\"answer\"}} 1"

@@ -105,6 +105,18 @@ impl TestServer {
         self.url(&format!("/v1/agencies/{AGENCY}/{route}"))
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn ask(&self, question: &str) -> Value {
         self.client
             .post(self.agency_url("ask"))
