@@ -303,8 +303,11 @@ test('small screens: 320 px wide and 200% zoom keep everything usable', async ()
     await tabToLauncher(page);
     await page.keyboard.press('Enter');
     await askByKeyboard(page, "quanto costa la carta d'identità");
-    const box = await inShadow(page, (root) => {
-      const d = root.querySelector('[role="dialog"]').getBoundingClientRect();
+    const box = await inShadow(page, async (root) => {
+      // Measure the resting layout, not a frame of the 160 ms opening animation.
+      const dialog = root.querySelector('[role="dialog"]');
+      await Promise.all(dialog.getAnimations({ subtree: true }).map((a) => a.finished));
+      const d = dialog.getBoundingClientRect();
       const log = root.querySelector('[role="log"]');
       const input = root.querySelector('input').getBoundingClientRect();
       const send = root.querySelector('.send').getBoundingClientRect();
