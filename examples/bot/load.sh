@@ -44,7 +44,7 @@ export SPORTELLO_TELEGRAM_SECRET=load-test SPORTELLO_META_APP_SECRET=load-test \
 SERVER_PID=$!
 URL="http://127.0.0.1:$PORT/v1/agencies/comune-di-esempio/ask"
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-curl -sf -XPOST "$URL" -d '{"question":"quanto costa la carta d'"'"'identità"}' | grep -q '"kind":"answer"'
+curl -sf -XPOST "$URL" -H "Content-Type: application/json" -d '{"question":"quanto costa la carta d'"'"'identità"}' | grep -q '"kind":"answer"'
 
 # Warm-up.
 wrk -t1 -c4 -d2s -s examples/bot/ask.lua "$URL" >/dev/null
