@@ -52,6 +52,7 @@ pub mod messages;
 pub mod prebuilt;
 pub mod redact;
 pub mod render;
+pub mod semantic;
 mod tables;
 pub mod validate;
 
@@ -71,3 +72,4 @@ pub use diag::{Diagnostic, Severity};
 pub use engine::{Engine, EngineError};
 pub use kb::{Agency, Contacts, Entry, KnowledgeBase, Thresholds};
 pub use reply::{Candidate, DeclineReason, Explanation, Reply};
+pub use semantic::Encoder;
