@@ -4,7 +4,7 @@ use crate::print;
 use crate::FlatFormat;
 use anyhow::{bail, Context, Result};
 use sportello_core::load::{self, Loaded};
-use sportello_core::{eval, Diagnostic, Engine, MatchConfig};
+use sportello_core::{eval, AskContext, Diagnostic, Engine, MatchConfig, Timestamp};
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -69,9 +69,14 @@ pub fn check(kb: &Path, json: bool) -> Result<ExitCode> {
     })
 }
 
+/// The context of a question asked now (the engine reads no clock).
+fn now() -> AskContext {
+    AskContext::at(Timestamp::from_system_time(std::time::SystemTime::now()))
+}
+
 pub fn ask(kb: &Path, question: &str, json: bool, explain: bool) -> Result<ExitCode> {
     let engine = load_for_use(kb)?;
-    let (reply, ranking) = engine.ask_with_ranking(question, 5);
+    let (reply, ranking) = engine.ask_with_ranking_in(question, 5, &now());
     if json {
         outln!("{}", print::reply_json(&reply, &ranking, explain))?;
     } else {
@@ -98,7 +103,7 @@ pub fn chat(kb: &Path, explain: bool) -> Result<ExitCode> {
         if stdin.lock().read_line(&mut line)? == 0 || line.trim().is_empty() {
             break;
         }
-        let (reply, ranking) = engine.ask_with_ranking(line.trim_end(), 5);
+        let (reply, ranking) = engine.ask_with_ranking_in(line.trim_end(), 5, &now());
         writeln!(out, "{}", print::reply(&engine, &reply, explain, &ranking))?;
     }
     Ok(ExitCode::SUCCESS)

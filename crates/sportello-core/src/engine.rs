@@ -13,6 +13,7 @@ use crate::analysis::{words, Analyzer};
 use crate::compose::Replier;
 use crate::confidence::Features;
 use crate::config::MatchConfig;
+use crate::context::AskContext;
 use crate::decision;
 use crate::index::{self, KbIndex};
 use crate::kb::{KnowledgeBase, Thresholds};
@@ -337,35 +338,52 @@ impl Engine {
         best
     }
 
-    /// Answers a citizen's question.
+    /// Answers a citizen's question, with no time given (as [`Engine::ask_in`] with the
+    /// default [`AskContext`]).
     pub fn ask(&self, question: &str) -> Reply {
+        self.ask_in(question, &AskContext::default())
+    }
+
+    /// Answers a citizen's question asked in `context` (the moment, given by the caller: the
+    /// engine reads no clock).
+    pub fn ask_in(&self, question: &str, context: &AskContext) -> Reply {
         let question = query::truncated(question);
         if let Some(st) = self.smalltalk.detect(question) {
             return self.replier().small_talk(st);
         }
         let r = self.rank(question);
         let cands = self.candidates(&r, 3);
-        self.decide(&r, &cands)
+        self.decide(&r, &cands, context)
     }
 
     /// Answers a question and also returns the `k` best candidates (for evaluation and
     /// editors), from one analysis and one search; small talk is answered as such, and the
     /// ranking is still given.
     pub fn ask_with_ranking(&self, question: &str, k: usize) -> (Reply, Vec<Candidate>) {
+        self.ask_with_ranking_in(question, k, &AskContext::default())
+    }
+
+    /// [`Engine::ask_with_ranking`] for a question asked in `context`.
+    pub fn ask_with_ranking_in(
+        &self,
+        question: &str,
+        k: usize,
+        context: &AskContext,
+    ) -> (Reply, Vec<Candidate>) {
         let question = query::truncated(question);
         let small_talk = self.smalltalk.detect(question);
         let r = self.rank(question);
         let cands = self.candidates(&r, k.max(3));
         let reply = match small_talk {
             Some(st) => self.replier().small_talk(st),
-            None => self.decide(&r, &cands),
+            None => self.decide(&r, &cands, context),
         };
         (reply, cands.into_iter().take(k).collect())
     }
 
     /// Decision and reply for a ranked question and its best candidates (at least three
-    /// when there are).
-    fn decide(&self, r: &Ranked, cands: &[Candidate]) -> Reply {
+    /// when there are), in the caller's context (not read yet).
+    fn decide(&self, r: &Ranked, cands: &[Candidate], _context: &AskContext) -> Reply {
         let verdict = decision::verdict(
             &self.overlap(),
             self.thresholds,

@@ -41,6 +41,7 @@
 pub mod analysis;
 pub mod bundle;
 pub mod config;
+pub mod context;
 pub mod diag;
 pub mod engine;
 pub mod eval;
@@ -68,6 +69,7 @@ pub mod retrieval;
 pub mod smalltalk;
 
 pub use config::MatchConfig;
+pub use context::{AskContext, Date, Timestamp};
 pub use diag::{Diagnostic, Severity};
 pub use engine::{Engine, EngineError};
 pub use kb::{Agency, Contacts, Entry, KnowledgeBase, Thresholds};

@@ -130,7 +130,7 @@ pub async fn ask(
         Err(r) => return r,
     };
     let engine = a.engine();
-    let reply = engine.ask(&req.question);
+    let reply = engine.ask_in(&req.question, &super::now());
     after_reply(&state, &a.config.id, Channel::Api, &req.question, &reply);
     let mut v = match serde_json::to_value(&reply) {
         Ok(v) => v,

@@ -288,7 +288,7 @@ fn reply_messages(state: &AppState, a: &AgencyState, channel: Channel, ev: &Even
     match &ev.incoming {
         Incoming::Unsupported => texts(text::ONLY_TEXT),
         Incoming::Text(t) => {
-            let reply = engine.ask(t);
+            let reply = engine.ask_in(t, &super::now());
             after_reply(state, id, channel, t, &reply);
             render(channel, &reply)
         }

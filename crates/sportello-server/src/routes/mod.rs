@@ -14,7 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use sportello_core::{DeclineReason, Reply};
+use sportello_core::{AskContext, DeclineReason, Reply, Timestamp};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tower_http::timeout::TimeoutLayer;
@@ -46,6 +46,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
+}
+
+/// The context of a question asked now (the server's clock; the engine reads none).
+pub(crate) fn now() -> AskContext {
+    AskContext::at(Timestamp::from_system_time(std::time::SystemTime::now()))
 }
 
 /// Counts every request and its latency by route template (never the raw path).

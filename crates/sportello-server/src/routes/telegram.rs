@@ -291,7 +291,7 @@ fn message_reply(state: &AppState, a: &AgencyState, text_in: Option<&str>) -> Ve
             plain_messages(&chat::welcome(&engine))
         }
         Some(t) => {
-            let reply = engine.ask(t);
+            let reply = engine.ask_in(t, &super::now());
             after_reply(state, &a.config.id, Channel::Telegram, t, &reply);
             messages(&reply, has_token)
         }
