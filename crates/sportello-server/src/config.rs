@@ -59,6 +59,7 @@ pub enum Channel {
     Telegram,
     Whatsapp,
     Messenger,
+    Instagram,
 }
 
 impl Channel {
@@ -68,6 +69,7 @@ impl Channel {
             Channel::Telegram => "telegram",
             Channel::Whatsapp => "whatsapp",
             Channel::Messenger => "messenger",
+            Channel::Instagram => "instagram",
         }
     }
 }
@@ -226,7 +228,7 @@ pub struct TelegramSecrets {
     pub bot_token: Option<String>,
 }
 
-/// Meta (WhatsApp / Messenger) secrets of one agency.
+/// Meta (WhatsApp / Messenger / Instagram) secrets of one agency.
 #[derive(Clone)]
 pub struct MetaSecrets {
     pub app_secret: String,
@@ -365,7 +367,7 @@ impl Config {
             } else {
                 None
             };
-            let meta_channel = [Channel::Whatsapp, Channel::Messenger]
+            let meta_channel = [Channel::Whatsapp, Channel::Messenger, Channel::Instagram]
                 .into_iter()
                 .find(|c| a.channels.contains(c));
             let meta = if let Some(channel) = meta_channel {

@@ -1,8 +1,8 @@
 //! # sportello-server
 //!
 //! The bot backend of Sportello: one `sportello serve` process answers for many agencies on a
-//! JSON API and on Telegram, WhatsApp and Messenger webhooks, from the same knowledge-base
-//! files the widget uses. It holds no matching logic: every question goes to
+//! JSON API and on Telegram, WhatsApp, Messenger and Instagram Direct webhooks, from the same
+//! knowledge-base files the widget uses. It holds no matching logic: every question goes to
 //! [`sportello_core::Engine`].
 //!
 //! - [`config`]: the TOML file (agencies, KB folders, channels; secrets only as names of
@@ -12,7 +12,7 @@
 //! - [`conn`]: accepting connections within bounds (header-read and idle timeouts, a cap
 //!   below the open-file limit); [`client_ip`]: the client address for rate limits (the
 //!   peer, or what a trusted proxy forwards).
-//! - [`routes`]: `api` (JSON), `telegram`, `meta` (WhatsApp and Messenger); [`chat`] formats
+//! - [`routes`]: `api` (JSON), `telegram`, `meta` (WhatsApp, Messenger, Instagram Direct); [`chat`] formats
 //!   replies for chat apps.
 //! - [`signature`] (Telegram secret, Meta HMAC), [`dedup`] (repeated deliveries),
 //!   [`ratelimit`] (per user, after authentication), [`feedback`] (editors' store, SQLite;

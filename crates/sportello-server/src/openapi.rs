@@ -75,6 +75,7 @@ pub fn document() -> Value {
             },
             "/v1/agencies/{agency}/whatsapp": meta_webhook("WhatsApp Cloud API", &agency, &error),
             "/v1/agencies/{agency}/messenger": meta_webhook("Messenger", &agency, &error),
+            "/v1/agencies/{agency}/instagram": meta_webhook("Instagram Direct", &agency, &error),
             "/healthz": {"get": {"summary": "Processo attivo (liveness)", "responses": {"200": {"description": "In servizio"}}}},
             "/readyz": {"get": {"summary": "Pronto a ricevere richieste (readiness)", "responses": {"200": {"description": "Pronto"}, "503": {"description": "In chiusura (draining) o archivio delle segnalazioni fermo"}}}},
             "/metrics": {"get": {"summary": "Metriche Prometheus", "responses": {"200": {"description": "Formato testo Prometheus"}}}}

@@ -1,11 +1,14 @@
-//! WhatsApp Cloud API and Messenger webhooks: `GET|POST /v1/agencies/{agency}/whatsapp` and
-//! `.../messenger`.
+//! WhatsApp Cloud API, Messenger and Instagram Direct webhooks:
+//! `GET|POST /v1/agencies/{agency}/whatsapp`, `.../messenger` and `.../instagram`.
 //!
 //! `GET` answers Meta's verification handshake. `POST` verifies `X-Hub-Signature-256` over
 //! the raw body before parsing (401 otherwise), acknowledges with 200 at once, and sends the
-//! replies through the Graph API in the background. Status callbacks, deliveries, reads and
-//! echoes are acknowledged and ignored; repeated deliveries (same `wamid` / `mid`) are
-//! answered once.
+//! replies through the Graph API in the background. Status callbacks, deliveries, reads,
+//! reactions, deleted messages and echoes are acknowledged and ignored, as are payloads of
+//! another platform (`object` other than the route's); repeated deliveries (same `wamid` /
+//! `mid`) are answered once. Instagram Direct comes through the Messenger Platform: the same
+//! event shape (`object: "instagram"`, `entry[].messaging[]`), the same send endpoint with the
+//! Page's token, and its own limits (text up to 1,000 bytes; up to 13 quick replies).
 
 use super::{after_reply, agency_for, first_delivery, record_vote, user_allowed};
 use crate::chat::{self, plain, split_text, text, truncate, Choice};
@@ -27,6 +30,8 @@ const WA_TEXT: usize = 4000;
 const WA_INTERACTIVE_BODY: usize = 1024;
 /// Messenger text messages take up to 2000 characters.
 const MSG_TEXT: usize = 2000;
+/// Instagram text messages take up to 1000 bytes of UTF-8.
+const IG_TEXT_BYTES: usize = 1000;
 
 /// `GET`: the verification handshake (`hub.mode=subscribe`, `hub.verify_token`, `hub.challenge`).
 pub async fn verify(
@@ -54,11 +59,13 @@ pub async fn verify(
     }
 }
 
-/// The agency if it has WhatsApp or Messenger (which one is checked by the POST handlers).
+/// The agency if it has WhatsApp, Messenger or Instagram (which one is checked by the POST
+/// handlers).
 #[allow(clippy::result_large_err)]
 fn meta_agency(state: &AppState, agency: &str) -> Result<Arc<AgencyState>, Response> {
     agency_for(state, agency, Channel::Whatsapp)
         .or_else(|_| agency_for(state, agency, Channel::Messenger))
+        .or_else(|_| agency_for(state, agency, Channel::Instagram))
 }
 
 /// Signature check shared by both channels: 401 unless the body is signed with the app secret.
@@ -171,7 +178,9 @@ fn whatsapp_events(payload: &Value) -> Vec<Event> {
     out
 }
 
-fn messenger_events(payload: &Value) -> Vec<Event> {
+/// Messenger and Instagram events (the same `entry[].messaging[]` shape).
+fn messaging_events(payload: &Value) -> Vec<Event> {
+    let flag = |m: &Value, key: &str| m.get(key).and_then(Value::as_bool) == Some(true);
     let mut out = Vec::new();
     for entry in array_at(payload, "entry") {
         for ev in array_at(entry, "messaging") {
@@ -179,8 +188,10 @@ fn messenger_events(payload: &Value) -> Vec<Event> {
                 continue;
             };
             let (mid, incoming) = if let Some(m) = ev.get("message") {
-                if m.get("is_echo").and_then(Value::as_bool) == Some(true) {
-                    continue; // our own messages coming back
+                // Our own messages coming back, and (Instagram) a message the citizen
+                // deleted: nothing to answer.
+                if flag(m, "is_echo") || flag(m, "is_deleted") {
+                    continue;
                 }
                 let incoming = if let Some(p) = str_at(m, &["quick_reply", "payload"]) {
                     Incoming::Payload(p.to_string())
@@ -236,6 +247,24 @@ pub async fn messenger(
     receive(state, agency, Channel::Messenger, headers, body)
 }
 
+pub async fn instagram(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    receive(state, agency, Channel::Instagram, headers, body)
+}
+
+/// The `object` Meta sets on the route's payloads.
+fn expected_object(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Whatsapp => "whatsapp_business_account",
+        Channel::Instagram => "instagram",
+        _ => "page",
+    }
+}
+
 fn receive(
     state: Arc<AppState>,
     agency: String,
@@ -256,9 +285,20 @@ fn receive(
         );
         return StatusCode::OK.into_response();
     };
+    // A payload of another platform (an app subscribed to several, pointed at one route).
+    if let Some(object) = payload.get("object").and_then(Value::as_str) {
+        if object != expected_object(channel) {
+            tracing::warn!(
+                agency,
+                channel = channel.as_str(),
+                "payload of another platform ignored"
+            );
+            return StatusCode::OK.into_response();
+        }
+    }
     let events = match channel {
         Channel::Whatsapp => whatsapp_events(&payload),
-        _ => messenger_events(&payload),
+        _ => messaging_events(&payload),
     };
     // Repeated deliveries are dropped before the rate limit counts them.
     let todo: Vec<_> = events
@@ -320,10 +360,27 @@ fn text_messages(channel: Channel, t: &str) -> Vec<Value> {
             .into_iter()
             .map(|body| json!({"type": "text", "text": {"body": body, "preview_url": false}}))
             .collect(),
+        Channel::Instagram => split_text_bytes(t, IG_TEXT_BYTES)
+            .into_iter()
+            .map(|t| json!({"text": t}))
+            .collect(),
         _ => split_text(t, MSG_TEXT)
             .into_iter()
             .map(|t| json!({"text": t}))
             .collect(),
+    }
+}
+
+/// [`split_text`] into pieces of at most `max` bytes of UTF-8 (Instagram counts bytes): the
+/// character limit is lowered until every piece fits.
+fn split_text_bytes(t: &str, max: usize) -> Vec<String> {
+    let mut chars = max;
+    loop {
+        let pieces = split_text(t, chars);
+        if chars <= 16 || pieces.iter().all(|p| p.len() <= max) {
+            return pieces;
+        }
+        chars = chars * 9 / 10;
     }
 }
 
@@ -442,6 +499,27 @@ async fn send_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instagram_pieces_fit_in_1000_bytes() {
+        // Accented and emoji text: more bytes than characters.
+        let para = "Può rivolgersi all'ufficio anagrafe, è aperto il lunedì e il giovedì 🙂. ";
+        let text = [para.repeat(12), para.repeat(30)].join("\n\n");
+        assert!(text.chars().count() < text.len());
+        let msgs = text_messages(Channel::Instagram, &text);
+        assert!(msgs.len() >= 3, "{}", msgs.len());
+        let mut joined = String::new();
+        for m in &msgs {
+            let t = m["text"].as_str().unwrap();
+            assert!(t.len() <= IG_TEXT_BYTES, "{} bytes", t.len());
+            joined.push_str(t);
+        }
+        // Nothing lost but the separators where it was split.
+        let squash = |s: &str| s.split_whitespace().collect::<String>();
+        assert_eq!(squash(&joined), squash(&text));
+        // Messenger keeps its own, larger limit.
+        assert!(text_messages(Channel::Messenger, &text).len() < msgs.len());
+    }
 
     #[test]
     fn phone_number_ids_are_digits_only() {

@@ -38,6 +38,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/agencies/{agency}/messenger",
             get(meta::verify).post(meta::messenger),
         )
+        .route(
+            "/v1/agencies/{agency}/instagram",
+            get(meta::verify).post(meta::instagram),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -8,7 +8,7 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_handshake() {
     let s = start(Options::default()).await;
-    for channel in ["whatsapp", "messenger"] {
+    for channel in ["whatsapp", "messenger", "instagram"] {
         let url = s.agency_url(channel);
         let ok = s
             .client
@@ -273,5 +273,87 @@ async fn messenger_reply_quick_replies_echo_and_dedup() {
     assert_eq!(post_meta(&s, "messenger", &echo, APP_SECRET).await, 200);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(api.received().len(), 2);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instagram_signed_reply_forged_refused_and_dedup() {
+    let api = FakeApi::start().await;
+    let s = start(Options {
+        graph_base_url: api.base_url.clone(),
+        ..Options::default()
+    })
+    .await;
+    let msg = instagram_text(
+        "aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQx",
+        "igsid-7",
+        "quanto costa la carta d'identità?",
+    );
+    // Forged: another secret, no signature at all.
+    assert_eq!(post_meta(&s, "instagram", &msg, "forged").await, 401);
+    let r = s
+        .client
+        .post(s.agency_url("instagram"))
+        .body(serde_json::to_vec(&msg).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Signed, delivered twice: answered once, through the Page's send endpoint.
+    assert_eq!(post_meta(&s, "instagram", &msg, APP_SECRET).await, 200);
+    assert_eq!(post_meta(&s, "instagram", &msg, APP_SECRET).await, 200);
+    let got = api.wait_for(1).await;
+    assert_eq!(got[0].path, "/v21.0/me/messages");
+    assert_eq!(
+        got[0].authorization.as_deref(),
+        Some("Bearer access-token-xyz")
+    );
+    assert_eq!(got[0].body["recipient"]["id"], "igsid-7");
+    assert_eq!(got[0].body["messaging_type"], "RESPONSE");
+    let text = got[0].body["message"]["text"].as_str().unwrap();
+    assert!(text.contains("22,21"), "{text}");
+    assert!(text.len() <= 1000);
+
+    // Clarify: quick replies within Instagram's limits (13, 20 characters each).
+    let q = clarify_question(&s.state, "");
+    let clarify = instagram_text("ig_2", "igsid-7", &q);
+    assert_eq!(post_meta(&s, "instagram", &clarify, APP_SECRET).await, 200);
+    let got = api.wait_for(2).await;
+    let quick = got[1].body["message"]["quick_replies"]
+        .as_array()
+        .expect("quick replies")
+        .clone();
+    assert!((2..=13).contains(&quick.len()), "{quick:?}");
+    assert!(quick
+        .iter()
+        .all(|q| q["title"].as_str().unwrap().chars().count() <= 20));
+
+    // A tapped quick reply comes back as a message with its payload: the entry is answered.
+    let payload = quick[0]["payload"].as_str().unwrap();
+    let tapped = json!({"object": "instagram", "entry": [{"id": "IG_ID", "time": 2, "messaging": [
+        {"sender": {"id": "igsid-7"}, "recipient": {"id": "IG_ID"}, "timestamp": 2,
+         "message": {"mid": "ig_3", "text": quick[0]["title"], "quick_reply": {"payload": payload}}}
+    ]}]});
+    assert_eq!(post_meta(&s, "instagram", &tapped, APP_SECRET).await, 200);
+    let got = api.wait_for(3).await;
+    assert!(got[2].body["message"]["text"].as_str().unwrap().len() > 20);
+
+    // Echoes, deleted messages, reactions, reads, and a Messenger payload sent to the
+    // Instagram route are acknowledged and not answered.
+    let ignored = json!({"object": "instagram", "entry": [{"id": "IG_ID", "time": 3, "messaging": [
+        {"sender": {"id": "IG_ID"}, "recipient": {"id": "igsid-7"}, "timestamp": 3,
+         "message": {"mid": "ig_echo", "is_echo": true, "text": "tari"}},
+        {"sender": {"id": "igsid-7"}, "recipient": {"id": "IG_ID"}, "timestamp": 4,
+         "message": {"mid": "ig_4", "is_deleted": true}},
+        {"sender": {"id": "igsid-7"}, "recipient": {"id": "IG_ID"}, "timestamp": 5,
+         "reaction": {"mid": "ig_3", "action": "react", "reaction": "love"}},
+        {"sender": {"id": "igsid-7"}, "recipient": {"id": "IG_ID"}, "timestamp": 6,
+         "read": {"mid": "ig_3"}}
+    ]}]});
+    assert_eq!(post_meta(&s, "instagram", &ignored, APP_SECRET).await, 200);
+    let page = messenger_text("m_other", "psid-9", "tari");
+    assert_eq!(post_meta(&s, "instagram", &page, APP_SECRET).await, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(api.received().len(), 3);
     s.stop().await;
 }

@@ -186,7 +186,7 @@ telegram_api_base_url = "{graph}"
 [[agency]]
 id = "{AGENCY}"
 kb = "{kb}"
-channels = ["api", "telegram", "whatsapp", "messenger"]
+channels = ["api", "telegram", "whatsapp", "messenger", "instagram"]
 [agency.telegram]
 secret_env = "TG"
 bot_token_env = "TG_TOKEN"
@@ -288,6 +288,23 @@ pub fn whatsapp_text(wamid: &str, from: &str, text: &str) -> Value {
                     "contacts": [{"profile": {"name": "Mario Rossi"}, "wa_id": from}],
                     "messages": [{"from": from, "id": wamid, "timestamp": "1700000000", "type": "text", "text": {"body": text}}]
                 }
+            }]
+        }]
+    })
+}
+
+/// An Instagram Direct text message as the Messenger Platform delivers it.
+pub fn instagram_text(mid: &str, igsid: &str, text: &str) -> Value {
+    serde_json::json!({
+        "object": "instagram",
+        "entry": [{
+            "id": "IG_ID",
+            "time": 1_700_000_000_000u64,
+            "messaging": [{
+                "sender": {"id": igsid},
+                "recipient": {"id": "IG_ID"},
+                "timestamp": 1_700_000_000_000u64,
+                "message": {"mid": mid, "text": text}
             }]
         }]
     })
