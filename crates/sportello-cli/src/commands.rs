@@ -14,7 +14,7 @@ fn load(kb: &Path) -> Result<Loaded> {
 }
 
 /// Loads a KB for use: warnings and errors go to stderr; fails only when nothing usable is left.
-fn load_for_use(kb: &Path) -> Result<Engine> {
+pub(crate) fn load_for_use(kb: &Path) -> Result<Engine> {
     load_with(kb, MatchConfig::default())
 }
 
@@ -33,8 +33,22 @@ fn load_with(kb: &Path, config: MatchConfig) -> Result<Engine> {
     Ok(Engine::with_config(loaded.kb, config)?)
 }
 
-pub fn check(kb: &Path, json: bool) -> Result<ExitCode> {
-    let loaded = load(kb)?;
+/// What `check` compares review and validity dates with.
+pub struct CheckDates {
+    /// Day number of "today" (see `sportello_core::date`).
+    pub today: i64,
+    pub review_months: u32,
+}
+
+pub fn check(kb: &Path, json: bool, dates: CheckDates) -> Result<ExitCode> {
+    let mut loaded = load(kb)?;
+    loaded
+        .diagnostics
+        .extend(sportello_core::lifecycle::diagnostics(
+            &loaded.kb,
+            dates.today,
+            dates.review_months,
+        ));
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;
     if json {
@@ -127,6 +141,24 @@ fn write_per_query(path: &Path, rows: &[eval::PerQuery]) -> Result<()> {
     std::fs::write(path, text).with_context(|| format!("{}: impossibile scrivere", path.display()))
 }
 
+/// Reads question sets (JSONL with relevant_ids); problems go to stderr.
+pub(crate) fn read_queries(query_files: &[std::path::PathBuf]) -> Result<Vec<eval::Query>> {
+    let mut queries = Vec::new();
+    for f in query_files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("{}: impossibile leggere", f.display()))?;
+        let (q, diags) = eval::parse_queries(&f.display().to_string(), &text);
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        if diags.iter().any(Diagnostic::is_error) {
+            bail!("{}: domande non valide", f.display());
+        }
+        queries.extend(q);
+    }
+    Ok(queries)
+}
+
 pub fn eval(
     kb: &Path,
     query_files: &[std::path::PathBuf],
@@ -151,19 +183,7 @@ pub fn eval(
         config.set(k.trim(), v.trim()).map_err(anyhow::Error::msg)?;
     }
     let engine = load_with(kb, config)?;
-    let mut queries = Vec::new();
-    for f in query_files {
-        let text = std::fs::read_to_string(f)
-            .with_context(|| format!("{}: impossibile leggere", f.display()))?;
-        let (q, diags) = eval::parse_queries(&f.display().to_string(), &text);
-        for d in &diags {
-            eprintln!("{d}");
-        }
-        if diags.iter().any(Diagnostic::is_error) {
-            bail!("{}: domande non valide", f.display());
-        }
-        queries.extend(q);
-    }
+    let queries = read_queries(query_files)?;
     let report = eval::evaluate(&engine, &queries);
     if let Some(path) = per_query {
         write_per_query(path, &report.per_query)?;

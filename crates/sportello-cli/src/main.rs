@@ -24,6 +24,7 @@ macro_rules! out {
 mod commands;
 mod print;
 mod serve;
+mod suggest;
 
 /// Writing the results failed: standard output was closed by its reader, or the disk is full.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,12 @@ enum Command {
         /// Stampa i problemi come JSON.
         #[arg(long)]
         json: bool,
+        /// Avvisa quando la data «reviewed» di una voce ha più di tanti mesi.
+        #[arg(long, value_name = "MESI", default_value_t = sportello_core::lifecycle::DEFAULT_REVIEW_MONTHS)]
+        review_months: u32,
+        /// La data con cui confrontare «reviewed», «valid_from» e «valid_until» (AAAA-MM-GG; di norma oggi).
+        #[arg(long, value_name = "DATA", value_parser = parse_day)]
+        today: Option<i64>,
     },
     /// Fa una domanda, come la leggerebbe un cittadino; senza domanda apre la modalità interattiva.
     Ask {
@@ -162,6 +169,29 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Propone le domande rimaste senza risposta come alternative della voce che il motore
+    /// sceglierebbe; scrive nei file delle voci quelle accettate e mostra la qualità prima e dopo.
+    SuggestAlternatives {
+        /// Il database SQLite delle segnalazioni.
+        db: PathBuf,
+        /// La base di conoscenza (cartella in formato nativo).
+        kb: PathBuf,
+        /// Accetta senza chiedere i suggerimenti con fiducia almeno --min-confidence.
+        #[arg(long)]
+        yes: bool,
+        /// Fiducia minima per --yes (0–1; di norma la soglia di «Forse cercavi…» dell'ente).
+        #[arg(long, value_name = "F")]
+        min_confidence: Option<f32>,
+        /// Mostra i suggerimenti senza modificare nulla.
+        #[arg(long)]
+        dry_run: bool,
+        /// Quanti gruppi di domande esaminare.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Le domande di prova dell'ente (JSONL con relevant_ids): eval prima e dopo.
+        #[arg(long)]
+        queries: Vec<PathBuf>,
+    },
     /// Mostra ai redattori le domande più frequenti rimaste senza risposta (database delle segnalazioni).
     Report {
         /// Il database SQLite delle segnalazioni (feedback.database nella configurazione).
@@ -175,13 +205,44 @@ enum Command {
         /// Risultato in JSON.
         #[arg(long)]
         json: bool,
+        /// Scrive il rapporto completo in una pagina HTML (grafici inclusi, nessuna risorsa esterna).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Scrive il rapporto in file CSV per i fogli di calcolo (gruppi.csv, settimane.csv, voci.csv) nella cartella.
+        #[arg(long, value_name = "CARTELLA")]
+        csv: Option<PathBuf>,
+        /// La base di conoscenza dell'ente: aggiunge la voce che il motore sceglierebbe, le domande
+        /// delle voci e le voci da ricontrollare.
+        #[arg(long)]
+        kb: Option<PathBuf>,
+        /// Una voce è da ricontrollare quando la sua data «reviewed» ha più di tanti mesi.
+        #[arg(long, value_name = "MESI", default_value_t = sportello_core::lifecycle::DEFAULT_REVIEW_MONTHS)]
+        review_months: u32,
     },
+}
+
+/// A `YYYY-MM-DD` argument as a day number.
+fn parse_day(s: &str) -> Result<i64, String> {
+    sportello_core::date::parse(s)
+        .ok_or_else(|| format!("data non valida «{s}»: scrivi anno-mese-giorno, es. 2026-03-31"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Check { kb, json } => commands::check(&kb, json),
+        Command::Check {
+            kb,
+            json,
+            review_months,
+            today,
+        } => commands::check(
+            &kb,
+            json,
+            commands::CheckDates {
+                today: today.unwrap_or_else(serve::today),
+                review_months,
+            },
+        ),
         Command::Ask {
             kb,
             question: Some(q),
@@ -229,13 +290,49 @@ fn main() -> ExitCode {
         } => commands::import(&source, &dest, force),
         Command::Export { kb, format, out } => commands::export(&kb, format, out.as_deref()),
         Command::Build { kb, out } => commands::build(&kb, &out),
+        Command::SuggestAlternatives {
+            db,
+            kb,
+            yes,
+            min_confidence,
+            dry_run,
+            limit,
+            queries,
+        } => suggest::suggest_alternatives(
+            &db,
+            &kb,
+            suggest::SuggestOptions {
+                yes,
+                min_confidence,
+                dry_run,
+                limit,
+                queries: &queries,
+            },
+        ),
         Command::Serve { config, listen } => serve::serve(&config, listen),
         Command::Report {
             db,
             agency,
             limit,
             json,
-        } => serve::report(&db, agency.as_deref(), limit, json),
+            html,
+            csv,
+            kb,
+            review_months,
+        } => match (html, csv) {
+            (None, None) => serve::report(&db, agency.as_deref(), limit, json),
+            (html, csv) => serve::report_files(
+                &db,
+                serve::ReportOptions {
+                    agency: agency.as_deref(),
+                    limit,
+                    kb: kb.as_deref(),
+                    review_months,
+                    html: html.as_deref(),
+                    csv: csv.as_deref(),
+                },
+            ),
+        },
     };
     // What is still buffered (the last `print!` without a new line) is written now, so that
     // its error is reported like the others.

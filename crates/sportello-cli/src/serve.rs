@@ -1,7 +1,7 @@
 //! `serve` and `report`: the bot backend and the editors' report of unanswered questions
 //! (both in the `sportello-server` crate).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
@@ -46,5 +46,53 @@ pub fn report(db: &Path, agency: Option<&str>, limit: usize, json: bool) -> Resu
     }
     outln!()?;
     outln!("Per ogni gruppo: aggiungere la domanda come alternativa della voce giusta, o creare una voce nuova.")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `report --html` / `--csv` write.
+pub struct ReportOptions<'a> {
+    pub agency: Option<&'a str>,
+    pub limit: usize,
+    pub kb: Option<&'a Path>,
+    pub review_months: u32,
+    pub html: Option<&'a Path>,
+    pub csv: Option<&'a Path>,
+}
+
+/// Today's day number from the system clock (the report's date).
+pub fn today() -> i64 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    sportello_core::date::day_of_unix(secs)
+}
+
+pub fn report_files(db: &Path, o: ReportOptions<'_>) -> Result<ExitCode> {
+    use sportello_server::report;
+    let store = sportello_server::open_store(db)?;
+    let engine = o.kb.map(crate::commands::load_for_use).transpose()?;
+    let data = report::gather(&report::Source {
+        store: &store,
+        agency: o.agency,
+        limit: o.limit,
+        engine: engine.as_ref(),
+        today: today(),
+        review_months: o.review_months,
+    })?;
+    if let Some(path) = o.html {
+        std::fs::write(path, report::html::render(&data))
+            .with_context(|| format!("impossibile scrivere {}", path.display()))?;
+        outln!("Rapporto HTML scritto in {}", path.display())?;
+    }
+    if let Some(dir) = o.csv {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("impossibile creare la cartella {}", dir.display()))?;
+        for (name, text) in report::csv::render(&data) {
+            let path = dir.join(name);
+            std::fs::write(&path, text)
+                .with_context(|| format!("impossibile scrivere {}", path.display()))?;
+            outln!("Scritto {}", path.display())?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -648,3 +648,68 @@ fn a_full_disk_is_a_clear_error() {
         );
     }
 }
+
+#[test]
+fn check_warns_on_old_reviews_and_dates_with_file_and_line() {
+    let dir = TempDir::new("lifecycle");
+    dir.write(
+        "agency.toml",
+        "name = \"Comune di Prova\"\n[contacts]\nphone = \"0123 456789\"\n",
+    );
+    let old = dir.write(
+        "entries/vecchia.md",
+        "+++\nquestion = \"Quanto costa la mensa?\"\n# controllata due anni fa\nreviewed = 2024-11-20\n+++\nDipende dall'ISEE.\n",
+    );
+    let bonus = dir.write(
+        "entries/bonus.md",
+        "+++\nquestion = \"Come chiedo il bonus libri?\"\nreviewed = 2026-09-01\nvalid_from = 2026-09-01\nvalid_until = 2026-11-30\n+++\nCon il modulo online.\n",
+    );
+    let bad = dir.write(
+        "entries/rovescia.md",
+        "+++\nquestion = \"Come chiedo il bonus sport?\"\nvalid_from = 2026-10-01\nvalid_until = 2026-09-30\n+++\nCon il modulo online.\n",
+    );
+    let check = |extra: &[&str]| {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["check".as_ref(), dir.path().as_os_str()];
+        args.extend(extra.iter().map(|a| std::ffi::OsStr::new(*a)));
+        sportello(args)
+    };
+    let o = check(&["--today", "2026-12-03"]);
+    let out = stdout(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "the reversed window is an error: {out}"
+    );
+    let line_with = |file: &Path, line: usize, field: &str| {
+        let prefix = format!("{}:{line}: avviso [{field}]", file.display());
+        out.lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no «{prefix}» in\n{out}"))
+            .to_string()
+    };
+    assert!(line_with(&old, 4, "reviewed").contains("20 novembre 2024"));
+    assert!(line_with(&bonus, 5, "valid_until").contains("scaduta il 30 novembre 2026"));
+    assert!(
+        out.contains(&format!("{}:4: errore [valid_until]", bad.display())),
+        "{out}"
+    );
+    // A longer age, an earlier day: no warning left for these two.
+    std::fs::remove_file(&bad).unwrap();
+    let o = check(&["--today", "2026-10-01", "--review-months", "24"]);
+    assert_eq!(o.status.code(), Some(0), "{}", describe(&o));
+    assert!(
+        stdout(&o).contains("nessun errore, 0 avvisi"),
+        "{}",
+        describe(&o)
+    );
+    let o = check(&["--today", "2026-11-15"]);
+    assert!(line_with_in(&stdout(&o), &bonus, 5).contains("scade il 30 novembre 2026"));
+}
+
+fn line_with_in(out: &str, file: &Path, line: usize) -> String {
+    let prefix = format!("{}:{line}: avviso", file.display());
+    out.lines()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no «{prefix}» in\n{out}"))
+        .to_string()
+}

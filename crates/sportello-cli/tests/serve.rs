@@ -200,6 +200,41 @@ fn serve_with_the_example_config_then_report() {
         text.contains("2× «quando passa il camion dei gelati? il mio numero è [TELEFONO]»"),
         "{text}"
     );
+
+    // Every reply was counted, by channel and kind, with no text.
+    let out = bin()
+        .arg("report")
+        .arg(dir.join("feedback.sqlite"))
+        .arg("--csv")
+        .arg(dir.join("csv"))
+        .arg("--html")
+        .arg(dir.join("report.html"))
+        .arg("--kb")
+        .arg(repo_root().join("knowledge-base/comune-di-esempio"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let weeks = std::fs::read_to_string(dir.join("csv/settimane.csv")).unwrap();
+    let mut lines: Vec<&str> = weeks.lines().skip(1).map(|l| &l[11..]).collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        ["api,answer,1", "api,decline,2", "telegram,answer,1"],
+        "{weeks}"
+    );
+    let entries = std::fs::read_to_string(dir.join("csv/voci.csv")).unwrap();
+    assert!(
+        entries.contains(
+            "comune-di-esempio,cie-costo,Quanto costa la carta d'identità elettronica?,2,0,0,0"
+        ),
+        "{entries}"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("il mio numero è [TELEFONO]") && !html.contains("1234567"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

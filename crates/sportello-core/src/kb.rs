@@ -51,6 +51,12 @@ pub struct Entry {
     /// Date of the last review, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reviewed: Option<String>,
+    /// First day the entry is answered, `YYYY-MM-DD` (a bonus that opens on a date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    /// Last day the entry is answered, `YYYY-MM-DD` (a deadline); after it the entry is left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
     /// Ids of follow-up entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,

@@ -129,9 +129,62 @@ pub struct ReportRow {
     pub last_at: i64,
 }
 
+/// One reply or vote, counted per day, agency, channel, kind and entry: no text, no user.
+/// `kind` is the reply's (`answer`, `clarify`, `decline`, `small_talk`) or `vote_up` /
+/// `vote_down`; `entry_id` is the answered or first offered entry, or empty.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReplyCount {
+    pub agency: String,
+    pub channel: &'static str,
+    pub kind: &'static str,
+    pub entry_id: String,
+    /// Days since 1970-01-01 (UTC).
+    pub day: i64,
+}
+
+impl ReplyCount {
+    pub fn now(agency: &str, channel: &'static str, kind: &'static str, entry_id: &str) -> Self {
+        ReplyCount {
+            agency: agency.to_string(),
+            channel,
+            kind,
+            entry_id: entry_id.to_string(),
+            day: sportello_core::date::day_of_unix(now_unix()),
+        }
+    }
+}
+
+/// Replies of one week (starting on Monday) on one channel, by kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekCount {
+    /// Days since 1970-01-01 of the week's Monday.
+    pub week: i64,
+    pub channel: String,
+    pub kind: String,
+    pub count: u64,
+}
+
+/// How one entry fared: replies that gave it, and votes on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryCounts {
+    pub agency: String,
+    pub entry_id: String,
+    pub answered: u64,
+    /// Times it was the first choice of a "Forse cercavi…".
+    pub clarified: u64,
+    pub thumbs_up: u64,
+    pub thumbs_down: u64,
+}
+
 /// Where feedback events live.
 pub trait FeedbackStore: Send + Sync {
     fn record(&self, events: &[FeedbackEvent]) -> Result<(), FeedbackError>;
+    /// Adds `n` to each count.
+    fn count(&self, counts: &[(ReplyCount, u64)]) -> Result<(), FeedbackError>;
+    /// Replies per week, channel and kind, oldest week first.
+    fn weekly(&self, agency: Option<&str>) -> Result<Vec<WeekCount>, FeedbackError>;
+    /// Replies and votes per entry, most used first.
+    fn per_entry(&self, agency: Option<&str>) -> Result<Vec<EntryCounts>, FeedbackError>;
     /// Deletes events older than `unix_seconds`; returns how many.
     fn purge_before(&self, unix_seconds: i64) -> Result<usize, FeedbackError>;
     /// The most frequent groups, optionally for one agency.
@@ -172,7 +225,16 @@ impl SqliteStore {
                  entry_ids TEXT NOT NULL
              );
              CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
-             CREATE INDEX IF NOT EXISTS feedback_group ON feedback(agency, group_key);",
+             CREATE INDEX IF NOT EXISTS feedback_group ON feedback(agency, group_key);
+             CREATE TABLE IF NOT EXISTS reply_counts (
+                 day INTEGER NOT NULL,
+                 agency TEXT NOT NULL,
+                 channel TEXT NOT NULL,
+                 kind TEXT NOT NULL,
+                 entry_id TEXT NOT NULL,
+                 n INTEGER NOT NULL,
+                 PRIMARY KEY (day, agency, channel, kind, entry_id)
+             ) WITHOUT ROWID;",
         )?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
@@ -205,9 +267,78 @@ impl FeedbackStore for SqliteStore {
         Ok(())
     }
 
+    fn count(&self, counts: &[(ReplyCount, u64)]) -> Result<(), FeedbackError> {
+        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO reply_counts (day, agency, channel, kind, entry_id, n)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (day, agency, channel, kind, entry_id) DO UPDATE SET n = n + ?6",
+            )?;
+            for (c, n) in counts {
+                stmt.execute(params![
+                    c.day, c.agency, c.channel, c.kind, c.entry_id, *n as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn weekly(&self, agency: Option<&str>) -> Result<Vec<WeekCount>, FeedbackError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        // 1970-01-01 was a Thursday: (day + 3) % 7 days after the week's Monday.
+        let mut stmt = conn.prepare(
+            "SELECT day - ((day + 3) % 7 + 7) % 7 AS week, channel, kind, SUM(n)
+             FROM reply_counts
+             WHERE (?1 IS NULL OR agency = ?1) AND kind NOT LIKE 'vote_%'
+             GROUP BY week, channel, kind
+             ORDER BY week, channel, kind",
+        )?;
+        let rows = stmt.query_map(params![agency], |r| {
+            Ok(WeekCount {
+                week: r.get(0)?,
+                channel: r.get(1)?,
+                kind: r.get(2)?,
+                count: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn per_entry(&self, agency: Option<&str>) -> Result<Vec<EntryCounts>, FeedbackError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stmt = conn.prepare(
+            "SELECT agency, entry_id,
+                    SUM(CASE WHEN kind = 'answer' THEN n ELSE 0 END),
+                    SUM(CASE WHEN kind = 'clarify' THEN n ELSE 0 END),
+                    SUM(CASE WHEN kind = 'vote_up' THEN n ELSE 0 END),
+                    SUM(CASE WHEN kind = 'vote_down' THEN n ELSE 0 END) AS down
+             FROM reply_counts
+             WHERE (?1 IS NULL OR agency = ?1) AND entry_id != ''
+             GROUP BY agency, entry_id
+             ORDER BY SUM(n) DESC, down DESC, entry_id",
+        )?;
+        let rows = stmt.query_map(params![agency], |r| {
+            Ok(EntryCounts {
+                agency: r.get(0)?,
+                entry_id: r.get(1)?,
+                answered: r.get::<_, i64>(2)? as u64,
+                clarified: r.get::<_, i64>(3)? as u64,
+                thumbs_up: r.get::<_, i64>(4)? as u64,
+                thumbs_down: r.get::<_, i64>(5)? as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     fn purge_before(&self, unix_seconds: i64) -> Result<usize, FeedbackError> {
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        Ok(conn.execute("DELETE FROM feedback WHERE at < ?1", params![unix_seconds])?)
+        let events = conn.execute("DELETE FROM feedback WHERE at < ?1", params![unix_seconds])?;
+        let day = sportello_core::date::day_of_unix(unix_seconds);
+        conn.execute("DELETE FROM reply_counts WHERE day < ?1", params![day])?;
+        Ok(events)
     }
 
     fn report(&self, agency: Option<&str>, limit: usize) -> Result<Vec<ReportRow>, FeedbackError> {
@@ -245,11 +376,17 @@ impl FeedbackStore for SqliteStore {
     }
 }
 
+/// What the writer thread stores.
+enum Item {
+    Event(FeedbackEvent),
+    Count(ReplyCount),
+}
+
 /// Takes events off the request path: a bounded queue drained by one writer thread that
 /// stores them in batches and applies the retention. When the queue is full, events are
 /// dropped (and counted) rather than slowing replies down.
 pub struct FeedbackSink {
-    tx: Mutex<Option<SyncSender<FeedbackEvent>>>,
+    tx: Mutex<Option<SyncSender<Item>>>,
     worker: Mutex<Option<std::thread::JoinHandle<()>>>,
     dropped: std::sync::atomic::AtomicU64,
     /// Events stored per agency and per day at most (0: no cap).
@@ -328,9 +465,19 @@ impl FeedbackSink {
         if !self.take_quota(&event.agency, event.at) {
             return;
         }
+        self.send(Item::Event(event));
+    }
+
+    /// Counts a reply or a vote (not capped: a count carries no text and takes one row per
+    /// day, channel, kind and entry).
+    pub fn count(&self, count: ReplyCount) {
+        self.send(Item::Count(count));
+    }
+
+    fn send(&self, item: Item) {
         let guard = self.tx.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = guard.as_ref() {
-            if let Err(TrySendError::Full(_)) = tx.try_send(event) {
+            if let Err(TrySendError::Full(_)) = tx.try_send(item) {
                 self.dropped
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -368,7 +515,7 @@ impl Drop for FeedbackSink {
     }
 }
 
-fn writer(rx: Receiver<FeedbackEvent>, store: Arc<dyn FeedbackStore>, retention_days: u32) {
+fn writer(rx: Receiver<Item>, store: Arc<dyn FeedbackStore>, retention_days: u32) {
     let purge = |store: &dyn FeedbackStore| {
         if retention_days > 0 {
             let cutoff = now_unix() - i64::from(retention_days) * 86_400;
@@ -388,20 +535,40 @@ fn writer(rx: Receiver<FeedbackEvent>, store: Arc<dyn FeedbackStore>, retention_
             Err(RecvTimeoutError::Disconnected) => break,
         };
         if let Some(first) = first {
-            let mut batch = vec![first];
-            while batch.len() < 512 {
-                match rx.try_recv() {
-                    Ok(e) => batch.push(e),
-                    Err(_) => break,
-                }
-            }
-            if let Err(e) = store.record(&batch) {
-                tracing::warn!(error = %e, events = batch.len(), "feedback not stored");
-            }
+            write_batch(&*store, first, &rx);
         }
         if last_purge.elapsed() > Duration::from_secs(3600) {
             purge(&*store);
             last_purge = Instant::now();
+        }
+    }
+}
+
+/// Stores `first` and what else is queued (up to 512 items): events as rows, counts summed.
+fn write_batch(store: &dyn FeedbackStore, first: Item, rx: &Receiver<Item>) {
+    let mut events = Vec::new();
+    let mut counts: std::collections::HashMap<ReplyCount, u64> = Default::default();
+    let mut item = Some(first);
+    let mut taken = 0;
+    while let Some(it) = item.take() {
+        match it {
+            Item::Event(e) => events.push(e),
+            Item::Count(c) => *counts.entry(c).or_default() += 1,
+        }
+        taken += 1;
+        if taken < 512 {
+            item = rx.try_recv().ok();
+        }
+    }
+    if !events.is_empty() {
+        if let Err(e) = store.record(&events) {
+            tracing::warn!(error = %e, events = events.len(), "feedback not stored");
+        }
+    }
+    if !counts.is_empty() {
+        let counts: Vec<_> = counts.into_iter().collect();
+        if let Err(e) = store.count(&counts) {
+            tracing::warn!(error = %e, counts = counts.len(), "reply counts not stored");
         }
     }
 }
@@ -428,5 +595,73 @@ mod tests {
         assert!(rows.iter().all(|r| !r.example.contains("RSSMRA85T10A562S")));
         assert_eq!(store.purge_before(i64::MAX).unwrap(), 3);
         assert!(store.report(Some("ente"), 10).unwrap().is_empty());
+    }
+
+    #[test]
+    fn counts_replies_per_week_and_entry() {
+        let store = SqliteStore::in_memory().unwrap();
+        let thu = sportello_core::date::parse("2026-12-03").unwrap();
+        let c = |day, channel, kind, entry: &str| ReplyCount {
+            agency: "ente".into(),
+            channel,
+            kind,
+            entry_id: entry.into(),
+            day,
+        };
+        store
+            .count(&[
+                (c(thu, "api", "answer", "cie"), 3),
+                (c(thu - 3, "api", "answer", "cie"), 2), // Monday, same week
+                (c(thu - 4, "api", "answer", "tari"), 1), // Sunday, the week before
+                (c(thu, "telegram", "decline", ""), 4),
+                (c(thu, "api", "vote_down", "cie"), 1),
+                (c(thu, "api", "vote_up", "cie"), 2),
+            ])
+            .unwrap();
+        // Adding again sums.
+        store.count(&[(c(thu, "api", "answer", "cie"), 1)]).unwrap();
+        let weeks = store.weekly(None).unwrap();
+        let monday = thu - 3;
+        assert_eq!(
+            weeks
+                .iter()
+                .map(|w| (w.week, w.channel.as_str(), w.kind.as_str(), w.count))
+                .collect::<Vec<_>>(),
+            vec![
+                (monday - 7, "api", "answer", 1),
+                (monday, "api", "answer", 6),
+                (monday, "telegram", "decline", 4),
+            ]
+        );
+        let entries = store.per_entry(Some("ente")).unwrap();
+        assert_eq!(entries[0].entry_id, "cie");
+        assert_eq!(
+            (
+                entries[0].answered,
+                entries[0].thumbs_up,
+                entries[0].thumbs_down
+            ),
+            (6, 2, 1)
+        );
+        assert_eq!(
+            entries.len(),
+            2,
+            "the empty entry id of declines is left out"
+        );
+        assert!(store.per_entry(Some("altro")).unwrap().is_empty());
+        store.purge_before((thu - 1) * 86_400).unwrap();
+        assert_eq!(store.weekly(None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn sink_counts_through_the_writer() {
+        let store = Arc::new(SqliteStore::in_memory().unwrap());
+        let sink = FeedbackSink::new(store.clone(), 0).with_daily_cap(1);
+        for _ in 0..5 {
+            sink.count(ReplyCount::now("ente", "api", "answer", "cie"));
+        }
+        sink.close();
+        let entries = store.per_entry(None).unwrap();
+        assert_eq!(entries[0].answered, 5, "counts are not capped");
     }
 }

@@ -16,7 +16,8 @@
 //!   replies for chat apps.
 //! - [`signature`] (Telegram secret, Meta HMAC), [`dedup`] (repeated deliveries),
 //!   [`ratelimit`] (per user, after authentication), [`feedback`] (editors' store, SQLite;
-//!   questions redacted by `sportello_core::redact` before they are stored), [`metrics`] (Prometheus),
+//!   questions redacted by `sportello_core::redact` before they are stored; reply counts per
+//!   day, channel, kind and entry), [`report`] (the editors' report: HTML and CSV), [`metrics`] (Prometheus),
 //!   [`openapi`].
 //!
 //! Logs are structured and carry no personal data: never message text, phone numbers, chat
@@ -31,6 +32,7 @@ pub mod feedback;
 pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;
+pub mod report;
 pub mod routes;
 pub mod signature;
 pub mod state;
@@ -268,11 +270,16 @@ pub fn report(
     agency: Option<&str>,
     limit: usize,
 ) -> Result<Vec<ReportRow>, FeedbackError> {
+    open_store(db)?.report(agency, limit)
+}
+
+/// Opens an existing feedback database (a missing file is an error, not a new database).
+pub fn open_store(db: &Path) -> Result<SqliteStore, FeedbackError> {
     if !db.exists() {
         return Err(FeedbackError::Open {
             path: db.display().to_string(),
             source: rusqlite::Error::InvalidPath(db.to_path_buf()),
         });
     }
-    SqliteStore::open(db)?.report(agency, limit)
+    SqliteStore::open(db)
 }

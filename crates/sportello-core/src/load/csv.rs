@@ -146,6 +146,8 @@ pub fn to_csv(entries: &[Entry]) -> String {
             opt(&e.office),
             opt(&e.source),
             opt(&e.reviewed),
+            opt(&e.valid_from),
+            opt(&e.valid_until),
             e.related.join("\n"),
         ]);
     }

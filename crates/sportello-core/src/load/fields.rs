@@ -17,6 +17,8 @@ pub const ENTRY_KEYS: &[&str] = &[
     "office",
     "source",
     "reviewed",
+    "valid_from",
+    "valid_until",
     "related",
 ];
 
@@ -71,6 +73,54 @@ impl EntryBuilder<'_> {
                     "scrivi il valore tra virgolette, per esempio: chiave = \"testo\"",
                 );
                 None
+            }
+        }
+    }
+
+    /// A `YYYY-MM-DD` date (a TOML date or a text).
+    fn date(&mut self, f: &RawField) -> Option<String> {
+        let text = match &f.value {
+            RawValue::Date(d) | RawValue::Str(d) => Some(d.trim().to_string()),
+            RawValue::Null => None,
+            other => {
+                self.err(
+                    f.line,
+                    &f.key,
+                    format!("«{}» deve essere una data, non {}", f.key, kind(other)),
+                    "scrivi la data come 2026-03-31 (anno-mese-giorno)",
+                );
+                None
+            }
+        };
+        match text.filter(|d| !d.is_empty()) {
+            Some(d) if is_valid_date(&d) => Some(d),
+            Some(d) => {
+                self.err(
+                    f.line,
+                    &f.key,
+                    format!("data non valida in «{}»: «{d}»", f.key),
+                    "scrivi la data come 2026-03-31 (anno-mese-giorno), con un giorno che esiste",
+                );
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// `valid_from` after `valid_until`: the entry would never be answered.
+    fn check_window(&mut self, entry: &Entry, fields: &[RawField]) {
+        if let (Some(from), Some(until)) = (&entry.valid_from, &entry.valid_until) {
+            if from > until {
+                let line = fields
+                    .iter()
+                    .find(|f| f.key == "valid_until")
+                    .map_or(self.line, |f| f.line);
+                self.err(
+                    line,
+                    "valid_until",
+                    format!("«valid_until» ({until}) viene prima di «valid_from» ({from}): la voce non sarebbe mai valida"),
+                    "correggi le date: valid_from è il primo giorno di validità, valid_until l'ultimo",
+                );
             }
         }
     }
@@ -174,34 +224,13 @@ impl EntryBuilder<'_> {
                         }
                     }
                 }
-                "reviewed" => {
-                    let text = match &f.value {
-                        RawValue::Date(d) | RawValue::Str(d) => Some(d.trim().to_string()),
-                        RawValue::Null => None,
-                        other => {
-                            self.err(
-                                f.line,
-                                "reviewed",
-                                format!("«reviewed» deve essere una data, non {}", kind(other)),
-                                "scrivi la data come 2026-03-31 (anno-mese-giorno)",
-                            );
-                            None
-                        }
-                    };
-                    match text.filter(|d| !d.is_empty()) {
-                        Some(d) if is_valid_date(&d) => entry.reviewed = Some(d),
-                        Some(d) => self.err(
-                            f.line,
-                            "reviewed",
-                            format!("data non valida: «{d}»"),
-                            "scrivi la data come 2026-03-31 (anno-mese-giorno), con un giorno che esiste",
-                        ),
-                        None => {}
-                    }
-                }
+                "reviewed" => entry.reviewed = self.date(f),
+                "valid_from" => entry.valid_from = self.date(f),
+                "valid_until" => entry.valid_until = self.date(f),
                 _ => {}
             }
         }
+        self.check_window(&entry, fields);
         if let Some((body, line)) = answer_body {
             entry.answer = body;
             if entry.answer.trim().is_empty() {

@@ -5,6 +5,7 @@
 
 #[cfg(feature = "formats")]
 mod csv;
+pub mod edit;
 mod fields;
 mod jsonl;
 #[cfg(feature = "formats")]

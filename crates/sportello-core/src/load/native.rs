@@ -17,6 +17,8 @@ const FRONT_MATTER_KEYS: &[&str] = &[
     "office",
     "source",
     "reviewed",
+    "valid_from",
+    "valid_until",
     "related",
 ];
 
@@ -129,12 +131,18 @@ pub fn to_entry_file(e: &Entry) -> String {
     if let Some(s) = &e.source {
         t.insert("source".into(), toml::Value::String(s.clone()));
     }
-    if let Some(d) = &e.reviewed {
-        let value = d
-            .parse::<toml::value::Datetime>()
-            .map(toml::Value::Datetime)
-            .unwrap_or_else(|_| toml::Value::String(d.clone()));
-        t.insert("reviewed".into(), value);
+    for (key, date) in [
+        ("reviewed", &e.reviewed),
+        ("valid_from", &e.valid_from),
+        ("valid_until", &e.valid_until),
+    ] {
+        if let Some(d) = date {
+            let value = d
+                .parse::<toml::value::Datetime>()
+                .map(toml::Value::Datetime)
+                .unwrap_or_else(|_| toml::Value::String(d.clone()));
+            t.insert(key.into(), value);
+        }
     }
     if !e.related.is_empty() {
         t.insert("related".into(), list(&e.related));

@@ -6,7 +6,7 @@ pub mod meta;
 pub mod telegram;
 
 use crate::config::Channel;
-use crate::feedback::{FeedbackEvent, FeedbackKind};
+use crate::feedback::{FeedbackEvent, FeedbackKind, ReplyCount};
 use crate::state::{AgencyState, AppState};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
@@ -240,6 +240,18 @@ pub fn after_reply(
             "reply"
         );
     }
+    if !matches!(
+        reply,
+        Reply::Decline {
+            reason: DeclineReason::Empty,
+            ..
+        }
+    ) {
+        let entry = ids.first().copied().unwrap_or("");
+        state
+            .feedback
+            .count(ReplyCount::now(agency, ch, reply.kind(), entry));
+    }
     let event = match reply {
         Reply::Decline {
             reason: DeclineReason::Empty,
@@ -272,6 +284,12 @@ pub fn record_vote(
     question: Option<&str>,
 ) {
     let vote = if helpful { "up" } else { "down" };
+    state.feedback.count(ReplyCount::now(
+        agency,
+        channel.as_str(),
+        if helpful { "vote_up" } else { "vote_down" },
+        entry_id,
+    ));
     state.metrics.add(
         "sportello_votes_total",
         format!(
