@@ -351,9 +351,21 @@ impl Engine {
         if let Some(st) = self.smalltalk.detect(question) {
             return self.replier().small_talk(st);
         }
-        let r = self.rank(question);
+        let mut r = self.rank(question);
+        self.keep_valid(&mut r, context);
         let cands = self.candidates(&r, 3);
         self.decide(&r, &cands, context)
+    }
+
+    /// Leaves out the entries outside their `valid_from` / `valid_until` window on the day
+    /// of the question (the Italian date); with no time given, every entry stays.
+    fn keep_valid(&self, r: &mut Ranked, context: &AskContext) {
+        let Some(now) = context.now else {
+            return;
+        };
+        let today = now.date_italy().days_since_epoch();
+        r.ranked
+            .retain(|s| crate::lifecycle::is_valid_on(&self.kb.entries[s.entry as usize], today));
     }
 
     /// Answers a question and also returns the `k` best candidates (for evaluation and
@@ -372,7 +384,8 @@ impl Engine {
     ) -> (Reply, Vec<Candidate>) {
         let question = query::truncated(question);
         let small_talk = self.smalltalk.detect(question);
-        let r = self.rank(question);
+        let mut r = self.rank(question);
+        self.keep_valid(&mut r, context);
         let cands = self.candidates(&r, k.max(3));
         let reply = match small_talk {
             Some(st) => self.replier().small_talk(st),

@@ -400,3 +400,62 @@ fn an_entry_that_answers_in_other_words_is_not_declined() {
         without.ask(q)
     );
 }
+
+#[test]
+fn an_entry_outside_its_validity_window_is_not_answered() {
+    use sportello_core::context::{AskContext, Timestamp};
+    let kb = KnowledgeBase::from_entries(vec![
+        Entry {
+            id: "bonus-libri-2026".into(),
+            question: "Come si chiede il bonus libri scolastici?".into(),
+            answer: "Con il modulo online entro il 30 novembre.".into(),
+            valid_from: Some("2026-09-01".into()),
+            valid_until: Some("2026-11-30".into()),
+            ..Entry::default()
+        },
+        Entry {
+            id: "tari".into(),
+            question: "Quando si paga la TARI?".into(),
+            answer: "In due rate.".into(),
+            ..Entry::default()
+        },
+    ]);
+    let engine = Engine::new(kb).unwrap();
+    // Noon UTC of a day (13:00 in Italy, the same date).
+    let at = |date: &str| {
+        let day = sportello_core::date::parse(date).unwrap();
+        AskContext::at(Timestamp::from_unix_seconds(day * 86_400 + 12 * 3_600))
+    };
+    let q = "come si chiede il bonus libri scolastici";
+    let kind_and_ids = |ctx: &AskContext| {
+        let reply = engine.ask_in(q, ctx);
+        (
+            reply.kind(),
+            reply
+                .entry_ids()
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        kind_and_ids(&at("2026-10-15")),
+        ("answer", vec!["bonus-libri-2026".to_string()])
+    );
+    assert_eq!(
+        kind_and_ids(&at("2026-11-30")).0,
+        "answer",
+        "the last day is included"
+    );
+    for outside in ["2026-12-01", "2026-08-31"] {
+        let (kind, ids) = kind_and_ids(&at(outside));
+        assert_eq!(kind, "decline", "{outside}: {ids:?}");
+        let (reply, ranking) = engine.ask_with_ranking_in(q, 5, &at(outside));
+        assert!(
+            ranking.iter().all(|c| c.id != "bonus-libri-2026"),
+            "{outside}: {reply:?}"
+        );
+    }
+    // Without a time (evaluation, tests) every entry is used.
+    assert_eq!(engine.ask(q).kind(), "answer");
+}
