@@ -185,9 +185,15 @@ pub fn load_path(path: impl AsRef<Path>) -> Result<Loaded, LoadError> {
             path: path.display().to_string(),
         });
     }
+    // `sportello check .`: the id is the name of the folder the dot stands for.
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
+        .or_else(|| {
+            std::fs::canonicalize(path)
+                .ok()
+                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().to_string()))
+        })
         .unwrap_or_else(|| "kb".into());
     let label = path.display().to_string();
     match Format::of_path(path) {
