@@ -325,7 +325,10 @@ const idle = (fn) =>
  * <sportello-chat src="bundle/"> — attributes: `src` (bundle folder or .json URL),
  * `load` ("idle", default: download at once, build the index when idle; "open": nothing until
  * the launcher is hovered, focused or pressed; "eager"), `position` ("right", default; "left"),
- * `open` (present while the dialog is open).
+ * `open` (present while the dialog is open), `report-url` (opt-in, off by default: the URL of
+ * `sportello serve`'s feedback route, `…/v1/agencies/<id>/feedback`; declined and clarified
+ * questions and votes are posted there with the typed text redacted in the browser by the
+ * core's rules, without cookies, referrer or any identifier).
  * Events: `sportello-ready`, `sportello-reply`, `sportello-feedback`, `sportello-error`.
  */
 export class SportelloChat extends HTMLElement {
@@ -564,6 +567,7 @@ export class SportelloChat extends HTMLElement {
           throw new Error(e && e.message ? e.message : String(e));
         }
         this._assistant = assistant;
+        this._mod = mod;
         this._info = JSON.parse(assistant.info());
         const tReady = performance.now();
         this.timings = {
@@ -684,7 +688,41 @@ export class SportelloChat extends HTMLElement {
   async ask(question) {
     const q = String(question).slice(0, 1000);
     this._addMessage(this._userMessage(q));
-    return this._reply(q, (a) => JSON.parse(a.ask(q)));
+    const reply = await this._reply(q, (a) => JSON.parse(a.askAt ? a.askAt(q, Date.now()) : a.ask(q)));
+    if (reply && (reply.kind === 'decline' || reply.kind === 'clarify') && reply.reason !== 'empty') {
+      const ids = (reply.kind === 'clarify' ? reply.options : reply.candidates) || [];
+      this._report({
+        event: reply.kind === 'decline' ? 'unanswered' : 'clarified',
+        question: q,
+        entry_ids: ids.map((c) => c.id).slice(0, 5),
+      });
+    }
+    return reply;
+  }
+
+  /**
+   * Posts a report to `report-url`, if set: the question redacted here first (same rules as
+   * the server), no cookies, no referrer. Failures are ignored: the citizen's reply is shown.
+   */
+  _report(body) {
+    const url = this.getAttribute('report-url');
+    const redact = this._mod && this._mod.redact;
+    if (!url || typeof redact !== 'function') return;
+    const payload = { ...body, channel: 'widget' };
+    if (typeof payload.question === 'string') payload.question = redact(payload.question);
+    try {
+      fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(payload),
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        mode: 'cors',
+        keepalive: true,
+      }).catch(() => {});
+    } catch (_) {
+      // An invalid URL: nothing is sent.
+    }
   }
 
   /** Shows the answer of one entry (after a "Forse cercavi…" choice or a related question). */
@@ -818,6 +856,7 @@ export class SportelloChat extends HTMLElement {
           detail: { id: reply.id, question: reply.question, helpful },
           bubbles: true, composed: true,
         }));
+        this._report({ entry_id: reply.id, helpful, question: query });
       },
     });
     box.append(el('span', { 'aria-hidden': 'true', text: s.feedbackQuestion }),

@@ -37,14 +37,18 @@ pub fn document() -> Value {
             },
             "/v1/agencies/{agency}/feedback": {
                 "post": {
-                    "summary": "Valuta una risposta (👍 / 👎); i 👎 vanno ai redattori",
+                    "summary": "Valuta una risposta (👍 / 👎; i 👎 vanno ai redattori) o segnala una domanda senza risposta dal widget (CORS: qualsiasi origine, senza credenziali)",
                     "parameters": [agency],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                        "type": "object", "required": ["entry_id", "helpful"],
+                        "type": "object",
+                        "description": "Un voto ha entry_id e helpful; una domanda segnalata ha event e question",
                         "properties": {
                             "entry_id": {"type": "string"},
                             "helpful": {"type": "boolean"},
-                            "question": {"type": "string", "description": "La domanda (salvata senza dati personali)"}
+                            "question": {"type": "string", "description": "La domanda (salvata senza dati personali)"},
+                            "event": {"type": "string", "enum": ["unanswered", "clarified"]},
+                            "entry_ids": {"type": "array", "items": {"type": "string"}},
+                            "channel": {"type": "string", "enum": ["widget", "api"]}
                         }
                     }}}},
                     "responses": {
@@ -54,7 +58,7 @@ pub fn document() -> Value {
                         "408": {"description": "Richiesta troppo lenta"},
                         "413": {"description": "Corpo troppo grande"},
                         "415": {"description": "Il corpo non è application/json", "content": {"application/json": {"schema": error}}},
-                        "422": {"description": "Voce inesistente", "content": {"application/json": {"schema": error}}},
+                        "422": {"description": "Voce inesistente, evento sconosciuto o domanda mancante", "content": {"application/json": {"schema": error}}},
                         "429": {"description": "Troppe richieste dallo stesso indirizzo", "content": {"application/json": {"schema": error}}}
                     }
                 }

@@ -38,6 +38,14 @@ struct Suggestion<'a> {
     question: &'a str,
 }
 
+/// `text` with personal data replaced by placeholders (`[TELEFONO]`, `[CODICE FISCALE]`…),
+/// by the same rules as the server's feedback store: what the widget reports is redacted in
+/// the browser, before it leaves the page.
+#[wasm_bindgen]
+pub fn redact(text: &str) -> String {
+    sportello_core::redact::redact(text)
+}
+
 fn json<T: Serialize>(value: &T) -> String {
     // Replies are made of strings and numbers only; serialisation cannot fail.
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
@@ -60,6 +68,16 @@ impl Assistant {
     /// "small_talk", ...}` exactly as the library serialises [`Reply`].
     pub fn ask(&self, question: &str) -> String {
         json(&self.engine.ask(question))
+    }
+
+    /// [`Assistant::ask`] at a moment given by the page (`Date.now()`, milliseconds since
+    /// 1970): entries outside their `valid_from` / `valid_until` window are left out.
+    #[wasm_bindgen(js_name = askAt)]
+    pub fn ask_at(&self, question: &str, unix_ms: f64) -> String {
+        let ctx = sportello_core::AskContext::at(sportello_core::Timestamp::from_unix_seconds(
+            (unix_ms / 1000.0).floor() as i64,
+        ));
+        json(&self.engine.ask_in(question, &ctx))
     }
 
     /// The answer of one entry (after a "Forse cercavi…" choice), as JSON, or `undefined`

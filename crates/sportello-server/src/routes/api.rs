@@ -1,8 +1,9 @@
 //! The JSON API: `POST /v1/agencies/{agency}/ask` and `.../feedback` (thumbs up/down).
 
-use super::{after_reply, agency_for, error, record_vote};
+use super::{after_reply, agency_for, error, record_question, record_vote_on};
 use crate::client_ip::limit_key;
 use crate::config::Channel;
+use crate::feedback::FeedbackKind;
 use crate::state::{AgencyState, AppState};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, Path, State};
@@ -22,11 +23,53 @@ struct AskRequest {
 
 #[derive(Deserialize)]
 struct FeedbackRequest {
-    entry_id: String,
-    helpful: bool,
-    /// The question that got the answer (stored redacted with a thumbs-down).
+    /// The rated entry (a vote), or the closest entries' first (a reported question).
+    #[serde(default)]
+    entry_id: Option<String>,
+    /// A vote: whether the answer helped.
+    #[serde(default)]
+    helpful: Option<bool>,
+    /// The question that got the answer (stored redacted with a thumbs-down), or the reported
+    /// question (redacted again here, whatever the page did).
     #[serde(default)]
     question: Option<String>,
+    /// A question the website widget reports instead of a vote: `unanswered` or `clarified`.
+    #[serde(default)]
+    event: Option<String>,
+    /// The entries the widget offered ("Forse cercavi…"), best first.
+    #[serde(default)]
+    entry_ids: Vec<String>,
+    /// `widget` when the website widget sends it (its `report-url`); otherwise the API.
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+/// The headers that let a page on another site post to the feedback route: any origin, no
+/// credentials (the widget sends no cookie and no identifier), JSON only.
+fn cors(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        header::HeaderValue::from_static("POST"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        header::HeaderValue::from_static("content-type"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        header::HeaderValue::from_static("86400"),
+    );
+    resp
+}
+
+/// `OPTIONS .../feedback`: the browser's preflight before the widget's JSON post.
+pub async fn feedback_preflight() -> Response {
+    cors(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The peer address of the connection, when the server recorded it (`conn::serve` does).
@@ -157,30 +200,82 @@ pub async fn feedback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    cors(feedback_inner(&state, &agency, &peer, &headers, &body))
+}
+
+fn feedback_inner(
+    state: &AppState,
+    agency: &str,
+    peer: &Peer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
     let (a, req): (_, FeedbackRequest) = match admit(
-        &state,
-        &agency,
-        &peer,
-        &headers,
-        &body,
-        "Corpo JSON non valido: atteso {\"entry_id\": \"…\", \"helpful\": false, \"question\": \"…\"}.",
+        state,
+        agency,
+        peer,
+        headers,
+        body,
+        "Corpo JSON non valido: atteso {\"entry_id\": \"…\", \"helpful\": false, \"question\": \"…\"} oppure {\"event\": \"unanswered\", \"question\": \"…\"}.",
     ) {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if a.engine().kb().entry(&req.entry_id).is_none() {
+    let channel = match req.channel.as_deref() {
+        Some("widget") => "widget",
+        _ => Channel::Api.as_str(),
+    };
+    let engine = a.engine();
+    let known = |id: &str| engine.kb().entry(id).is_some();
+    if let Some(event) = req.event.as_deref() {
+        let kind = match event {
+            "unanswered" => FeedbackKind::Unanswered,
+            "clarified" => FeedbackKind::Clarified,
+            _ => {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_event",
+                    "«event» deve essere \"unanswered\" o \"clarified\".",
+                )
+            }
+        };
+        let question = req.question.unwrap_or_default();
+        if question.trim().is_empty() {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "missing_question",
+                "Manca la domanda («question»).",
+            );
+        }
+        let ids: Vec<String> = req
+            .entry_ids
+            .into_iter()
+            .filter(|i| known(i))
+            .take(5)
+            .collect();
+        record_question(state, &a.config.id, channel, kind, &question, ids);
+        return Json(serde_json::json!({"ok": true})).into_response();
+    }
+    let (Some(entry_id), Some(helpful)) = (req.entry_id, req.helpful) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Un voto ha «entry_id» e «helpful»; una domanda segnalata ha «event» e «question».",
+        );
+    };
+    if !known(&entry_id) {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_entry",
             "Voce inesistente in questa base di conoscenza.",
         );
     }
-    record_vote(
-        &state,
+    record_vote_on(
+        state,
         &a.config.id,
-        Channel::Api,
-        &req.entry_id,
-        req.helpful,
+        channel,
+        &entry_id,
+        helpful,
         req.question.as_deref(),
     );
     Json(serde_json::json!({"ok": true})).into_response()

@@ -28,7 +28,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/v1/agencies/{agency}/ask", post(api::ask))
-        .route("/v1/agencies/{agency}/feedback", post(api::feedback))
+        .route(
+            "/v1/agencies/{agency}/feedback",
+            post(api::feedback).options(api::feedback_preflight),
+        )
         .route("/v1/agencies/{agency}/telegram", post(telegram::webhook))
         .route(
             "/v1/agencies/{agency}/whatsapp",
@@ -283,31 +286,61 @@ pub fn record_vote(
     helpful: bool,
     question: Option<&str>,
 ) {
+    record_vote_on(state, agency, channel.as_str(), entry_id, helpful, question);
+}
+
+/// A question the website widget reports (declined or clarified in the browser): stored
+/// redacted and counted, like the server's own replies.
+pub fn record_question(
+    state: &AppState,
+    agency: &str,
+    ch: &'static str,
+    kind: FeedbackKind,
+    question: &str,
+    ids: Vec<String>,
+) {
+    let reply_kind = match kind {
+        FeedbackKind::Clarified => "clarify",
+        _ => "decline",
+    };
+    let first = if kind == FeedbackKind::Clarified {
+        ids.first().map_or("", String::as_str)
+    } else {
+        ""
+    };
+    state
+        .feedback
+        .count(ReplyCount::now(agency, ch, reply_kind, first));
+    state
+        .feedback
+        .submit(FeedbackEvent::new(agency, ch, kind, question, ids));
+}
+
+/// [`record_vote`] on a channel named by its label (`widget` has no [`Channel`]).
+pub fn record_vote_on(
+    state: &AppState,
+    agency: &str,
+    ch: &'static str,
+    entry_id: &str,
+    helpful: bool,
+    question: Option<&str>,
+) {
     let vote = if helpful { "up" } else { "down" };
     state.feedback.count(ReplyCount::now(
         agency,
-        channel.as_str(),
+        ch,
         if helpful { "vote_up" } else { "vote_down" },
         entry_id,
     ));
     state.metrics.add(
         "sportello_votes_total",
-        format!(
-            "agency=\"{agency}\",channel=\"{}\",vote=\"{vote}\"",
-            channel.as_str()
-        ),
+        format!("agency=\"{agency}\",channel=\"{}\",vote=\"{vote}\"", ch),
     );
-    tracing::info!(
-        agency,
-        channel = channel.as_str(),
-        entry = entry_id,
-        vote,
-        "vote"
-    );
+    tracing::info!(agency, channel = ch, entry = entry_id, vote, "vote");
     if !helpful {
         state.feedback.submit(FeedbackEvent::new(
             agency,
-            channel.as_str(),
+            ch,
             FeedbackKind::ThumbsDown,
             question.unwrap_or(""),
             vec![entry_id.to_string()],

@@ -208,6 +208,83 @@ async fn thumbs_down_and_unanswered_reach_the_report() {
     assert_eq!(rows.iter().map(|r| r.count).sum::<u64>(), 4);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_reports_questions_through_cors_and_they_are_redacted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("feedback.sqlite");
+    let s = start(Options {
+        store: Some(sqlite_store(&db)),
+        ..Options::default()
+    })
+    .await;
+    // The browser's preflight for a JSON post from another site.
+    let r = s
+        .client
+        .request(reqwest::Method::OPTIONS, s.agency_url("feedback"))
+        .header("Origin", "https://www.comune.example")
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert!(r
+        .headers()
+        .get("access-control-allow-credentials")
+        .is_none());
+    let post = |body: serde_json::Value| {
+        s.client
+            .post(s.agency_url("feedback"))
+            .header("Origin", "https://www.comune.example")
+            .json(&body)
+            .send()
+    };
+    // A page that did not redact: the server does.
+    let r = post(json!({"event": "unanswered", "channel": "widget",
+        "question": "orari piscina? chiamate il 333 1234567"}))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let r = post(
+        json!({"event": "clarified", "channel": "widget", "question": "tari",
+        "entry_ids": ["tari-scadenze", "non-esiste"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        post(json!({"event": "boh", "question": "x"}))
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    assert_eq!(
+        post(json!({"event": "unanswered"})).await.unwrap().status(),
+        422
+    );
+    assert_eq!(post(json!({"question": "x"})).await.unwrap().status(), 400);
+    s.stop().await;
+
+    let rows = sportello_server::report(&db, Some(AGENCY), 10).unwrap();
+    let pool = rows.iter().find(|r| r.example.contains("piscina")).unwrap();
+    assert_eq!(pool.example, "orari piscina? chiamate il [TELEFONO]");
+    assert_eq!(pool.unanswered, 1);
+    let tari = rows.iter().find(|r| r.clarified == 1).unwrap();
+    assert_eq!(tari.top_entry.as_deref(), Some("tari-scadenze"));
+    let store = sportello_server::open_store(&db).unwrap();
+    use sportello_server::feedback::FeedbackStore as _;
+    let weeks = store.weekly(Some(AGENCY)).unwrap();
+    let widget: Vec<_> = weeks
+        .iter()
+        .filter(|w| w.channel == "widget")
+        .map(|w| (w.kind.as_str(), w.count))
+        .collect();
+    assert_eq!(widget, [("clarify", 1), ("decline", 1)]);
+}
+
 async fn ask_from(s: &TestServer, headers: &[(&str, &str)]) -> u16 {
     let mut r = s
         .client
