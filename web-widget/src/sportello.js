@@ -29,6 +29,7 @@ export const DEFAULT_STRINGS = Object.freeze({
   clarifyHint: 'Scelga una delle domande:',
   related: 'Domande collegate:',
   source: 'Pagina ufficiale',
+  updated: 'Aggiornato il',
   newTab: '(si apre in una nuova scheda)',
   feedbackQuestion: 'La risposta è stata utile?',
   feedbackYes: 'Sì, utile',
@@ -793,6 +794,13 @@ export class SportelloChat extends HTMLElement {
         const body = el('div', { class: 'body' });
         body.append(sanitizeHtml(reply.answer_html, s));
         msg.append(body);
+        const updated = /^\d{4}-\d{2}-\d{2}$/.test(reply.reviewed || '')
+          ? new Date(`${reply.reviewed}T12:00:00Z`) : null;
+        if (updated && !Number.isNaN(updated.getTime())) {
+          const day = new Intl.DateTimeFormat('it-IT', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+            .format(updated);
+          msg.append(el('p', { class: 'meta updated', text: `${s.updated} ${day}` }));
+        }
         if (reply.source && isSafeUrl(reply.source) && /^https?:/i.test(reply.source.trim())) {
           msg.append(el('p', { class: 'meta' },
             el('a', { href: reply.source, target: '_blank', rel: 'noopener noreferrer', text: s.source },

@@ -179,6 +179,26 @@ test('clarify flow by keyboard only: "Forse cercavi…" options are buttons', as
   await context.close();
 });
 
+test('an answer shows when it was last checked and its official page', async () => {
+  const { context, page } = await openExample();
+  await tabToLauncher(page);
+  await page.keyboard.press('Enter');
+  const reply = await askByKeyboard(page, "quanto costa la carta d'identità?");
+  assert.match(reply.cls, /answer/);
+  const meta = await inShadow(page, (root) => {
+    const all = root.querySelectorAll('.bot.answer');
+    const m = all[all.length - 1];
+    return {
+      updated: m.querySelector('.updated')?.textContent,
+      source: m.querySelector('.meta a[href^="https:"]')?.getAttribute('href'),
+    };
+  });
+  // cie-costo.md: reviewed = 2026-03-10.
+  assert.equal(meta.updated, 'Aggiornato il 10 marzo 2026');
+  assert.equal(meta.source, 'https://www.comune-di-esempio.example/servizi/carta-identita');
+  await context.close();
+});
+
 test('decline flow shows the agency contacts', async () => {
   const { context, page } = await openExample();
   await tabToLauncher(page);

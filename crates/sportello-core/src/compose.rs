@@ -64,6 +64,7 @@ impl Replier<'_> {
             answer_html: self.rendered[i].html.clone(),
             answer_text: self.rendered[i].text.clone(),
             source: e.source.clone(),
+            reviewed: e.reviewed.clone(),
             confidence,
             related,
             why,

@@ -74,6 +74,10 @@ pub enum Reply {
         answer_text: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         source: Option<String>,
+        /// When the answer was last checked (`YYYY-MM-DD`, the entry's `reviewed`), shown as
+        /// "Aggiornato il …".
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reviewed: Option<String>,
         confidence: f32,
         /// Follow-up entries (id, question).
         related: Vec<(String, String)>,

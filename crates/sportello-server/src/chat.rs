@@ -18,6 +18,7 @@ pub mod text {
         "Grazie della segnalazione: la useremo per migliorare le risposte.";
     pub const THANKS_POSITIVE: &str = "Grazie!";
     pub const SOURCE: &str = "Fonte";
+    pub const UPDATED: &str = "Aggiornato il";
     pub const RELATED: &str = "Potrebbe interessarle anche:";
     pub const CONTINUES: &str = "La risposta completa è qui:";
 }
@@ -199,6 +200,16 @@ pub struct PlainReply {
     pub answered: Option<String>,
 }
 
+/// "Aggiornato il 10 marzo 2026." from an answer's `reviewed` date.
+pub fn updated_line(reviewed: Option<&str>) -> Option<String> {
+    let day = sportello_core::date::parse(reviewed?)?;
+    Some(format!(
+        "{} {}.",
+        text::UPDATED,
+        sportello_core::date::italian(day)
+    ))
+}
+
 pub fn plain(reply: &Reply) -> PlainReply {
     match reply {
         Reply::Answer {
@@ -206,12 +217,18 @@ pub fn plain(reply: &Reply) -> PlainReply {
             question,
             answer_text,
             source,
+            reviewed,
             related,
             ..
         } => {
             let mut body = answer_text.trim().to_string();
+            let updated = updated_line(reviewed.as_deref());
+            if let Some(line) = &updated {
+                body.push_str(&format!("\n\n{line}"));
+            }
             if let Some(s) = source {
-                body.push_str(&format!("\n\n{}: {s}", text::SOURCE));
+                let gap = if updated.is_some() { "\n" } else { "\n\n" };
+                body.push_str(&format!("{gap}{}: {s}", text::SOURCE));
             }
             PlainReply {
                 title: Some(question.clone()),

@@ -122,6 +122,10 @@ fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
         } if is_safe_url(s) => Some(s.clone()),
         _ => None,
     };
+    let updated = match reply {
+        Reply::Answer { reviewed, .. } => crate::chat::updated_line(reviewed.as_deref()),
+        _ => None,
+    };
     let mut pieces = split_text(&body, MAX_PIECE);
     if pieces.len() > 1 && !has_bot_token {
         // Only one message fits in the webhook response: point to the full answer.
@@ -157,6 +161,9 @@ fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
             }
             html.push_str(&escape_html(&piece));
             if i == last {
+                if let Some(line) = &updated {
+                    html.push_str(&format!("\n\n{}", escape_html(line)));
+                }
                 if let Some(s) = &source {
                     html.push_str(&format!(
                         "\n\n<a href=\"{}\">{}</a>",
@@ -393,6 +400,7 @@ mod tests {
             answer_html: String::new(),
             answer_text: text.into(),
             source: Some("https://example.org/a?b=1&c=2".into()),
+            reviewed: Some("2026-03-10".into()),
             confidence: 0.9,
             related: vec![],
             why: Explanation {
@@ -426,5 +434,16 @@ mod tests {
         assert!(m[0]
             .html
             .contains("href=\"https://example.org/a?b=1&amp;c=2\""));
+        assert!(
+            m[0].html
+                .contains("\n\nAggiornato il 10 marzo 2026.\n\n<a href="),
+            "{}",
+            m[0].html
+        );
+        let p = crate::chat::plain(&answer("Testo."));
+        assert_eq!(
+            p.body,
+            "Testo.\n\nAggiornato il 10 marzo 2026.\nFonte: https://example.org/a?b=1&c=2"
+        );
     }
 }
