@@ -28,6 +28,20 @@ fn quoted(text: &str) -> String {
     s
 }
 
+/// Index of the quote that closes the TOML string opening at `open` (`"` with `\` escapes,
+/// or `'` literal), or `b.len()` when it is not closed.
+fn closing_quote(b: &[u8], open: usize) -> usize {
+    let q = b[open];
+    let mut i = open + 1;
+    while i < b.len() && b[i] != q {
+        if q == b'"' && b[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Byte offset just after the `]` that closes the list opening at `open` (a `[`), skipping
 /// strings and comments.
 fn list_end(text: &str, open: usize) -> Option<usize> {
@@ -37,14 +51,7 @@ fn list_end(text: &str, open: usize) -> Option<usize> {
     while i < b.len() {
         match b[i] {
             b'"' | b'\'' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if q == b'"' && b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = closing_quote(b, i);
             }
             b'#' => {
                 while i < b.len() && b[i] != b'\n' {
@@ -181,14 +188,7 @@ fn value_len(line: &str) -> usize {
     while i < b.len() {
         match b[i] {
             b'"' | b'\'' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if q == b'"' && b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                i = closing_quote(b, i);
                 end = i + 1;
             }
             b'#' => break,

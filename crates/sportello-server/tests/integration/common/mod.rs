@@ -293,16 +293,17 @@ pub fn whatsapp_text(wamid: &str, from: &str, text: &str) -> Value {
     })
 }
 
-/// An Instagram Direct text message as the Messenger Platform delivers it.
-pub fn instagram_text(mid: &str, igsid: &str, text: &str) -> Value {
+/// A text message as the Messenger Platform delivers it (`object` "page" for Messenger,
+/// "instagram" for Instagram Direct), from `sender` to the account `account`.
+fn messaging_text(object: &str, account: &str, mid: &str, sender: &str, text: &str) -> Value {
     serde_json::json!({
-        "object": "instagram",
+        "object": object,
         "entry": [{
-            "id": "IG_ID",
+            "id": account,
             "time": 1_700_000_000_000u64,
             "messaging": [{
-                "sender": {"id": igsid},
-                "recipient": {"id": "IG_ID"},
+                "sender": {"id": sender},
+                "recipient": {"id": account},
                 "timestamp": 1_700_000_000_000u64,
                 "message": {"mid": mid, "text": text}
             }]
@@ -310,20 +311,13 @@ pub fn instagram_text(mid: &str, igsid: &str, text: &str) -> Value {
     })
 }
 
+/// An Instagram Direct text message.
+pub fn instagram_text(mid: &str, igsid: &str, text: &str) -> Value {
+    messaging_text("instagram", "IG_ID", mid, igsid, text)
+}
+
 pub fn messenger_text(mid: &str, psid: &str, text: &str) -> Value {
-    serde_json::json!({
-        "object": "page",
-        "entry": [{
-            "id": "PAGE_ID",
-            "time": 1_700_000_000_000u64,
-            "messaging": [{
-                "sender": {"id": psid},
-                "recipient": {"id": "PAGE_ID"},
-                "timestamp": 1_700_000_000_000u64,
-                "message": {"mid": mid, "text": text}
-            }]
-        }]
-    })
+    messaging_text("page", "PAGE_ID", mid, psid, text)
 }
 
 /// POSTs a Meta webhook with the signature Meta computes (HMAC-SHA256 of the raw body).
