@@ -44,10 +44,13 @@ before(async () => {
   tools = sportelloTools();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sportello-reporting-'));
   const kb = path.join(REPO_ROOT, 'knowledge-base/comune-di-esempio');
+  web = await startServer(REPO_ROOT, { '/__test/': dir });
   const config = fs.readFileSync(path.join(REPO_ROOT, 'examples/bot/sportello.toml'), 'utf8')
     .replace('kb = "../../knowledge-base/comune-di-esempio"', `kb = ${JSON.stringify(kb)}`)
-    .replace('database = "sportello-feedback.sqlite"', 'database = "feedback.sqlite"');
+    .replace('database = "sportello-feedback.sqlite"', 'database = "feedback.sqlite"')
+    .replace('widget_origins = ["http://localhost:8000", "http://127.0.0.1:8000"]', `widget_origins = [${JSON.stringify(web.origin)}]`);
   assert.ok(config.includes(JSON.stringify(kb)));
+  assert.ok(config.includes(JSON.stringify(web.origin)));
   fs.writeFileSync(path.join(dir, 'sportello.toml'), config);
   botPort = await freePort();
   bot = spawn(tools.sportello, ['serve', '--config', path.join(dir, 'sportello.toml'), '--listen', `127.0.0.1:${botPort}`], {
@@ -64,7 +67,6 @@ before(async () => {
 <sportello-chat src="/examples/website/bundle/" load="eager"${reportUrl ? ` report-url="${reportUrl}"` : ''}></sportello-chat></main></body></html>`;
   fs.writeFileSync(path.join(dir, 'on.html'), page(`http://127.0.0.1:${botPort}/v1/agencies/comune-di-esempio/feedback`));
   fs.writeFileSync(path.join(dir, 'off.html'), page(''));
-  web = await startServer(REPO_ROOT, { '/__test/': dir });
   browser = await launch();
 });
 

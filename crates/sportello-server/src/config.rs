@@ -27,6 +27,8 @@ pub enum ConfigError {
     },
     #[error("la configurazione non elenca nessun ente: aggiungere almeno una sezione [[agency]]")]
     NoAgency,
+    #[error("ente «{agency}»: widget_origins contiene «{origin}», che non è un'origine: scrivere schema e host, ad esempio \"https://www.comune.example.it\" (senza percorso), oppure \"*\" per ammetterne qualsiasi")]
+    BadOrigin { agency: String, origin: String },
     #[error("l'ente \"{0}\" compare due volte nella configurazione: ogni id deve essere unico")]
     DuplicateAgency(String),
     #[error("id d'ente \"{0}\" non valido: usare solo lettere minuscole, cifre e trattini")]
@@ -197,6 +199,10 @@ pub struct AgencySection {
     /// Knowledge base: native folder, .jsonl or .csv (relative to the config file).
     pub kb: PathBuf,
     pub channels: Vec<Channel>,
+    /// Origins of the agency's web pages whose widget may post to the feedback route
+    /// (`report-url`), e.g. `https://www.comune.example.it`; `"*"` admits any. Empty: none.
+    #[serde(default)]
+    pub widget_origins: Vec<String>,
     #[serde(default)]
     pub telegram: Option<TelegramSection>,
     #[serde(default)]
@@ -254,6 +260,8 @@ pub struct AgencyConfig {
     pub id: String,
     pub kb: PathBuf,
     pub channels: Vec<Channel>,
+    /// Origins whose pages may post widget reports (CORS); `*` admits any.
+    pub widget_origins: Vec<String>,
     pub telegram: Option<TelegramSecrets>,
     pub meta: Option<MetaSecrets>,
 }
@@ -262,6 +270,31 @@ impl AgencyConfig {
     pub fn has(&self, channel: Channel) -> bool {
         self.channels.contains(&channel)
     }
+
+    /// Whether a page of `origin` (the browser's `Origin` header) may post widget reports.
+    pub fn admits_origin(&self, origin: &str) -> bool {
+        self.widget_origins
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    }
+}
+
+/// `scheme://host[:port]` with no path, or `*`: what a browser sends as `Origin`.
+fn valid_origin(o: &str) -> bool {
+    if o == "*" {
+        return true;
+    }
+    let o = o.trim_end_matches('/');
+    let Some(rest) = o
+        .strip_prefix("https://")
+        .or_else(|| o.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
 }
 
 /// The resolved configuration: paths absolute, secrets read.
@@ -384,10 +417,23 @@ impl Config {
             } else {
                 None
             };
+            for o in &a.widget_origins {
+                if !valid_origin(o) {
+                    return Err(ConfigError::BadOrigin {
+                        agency: a.id.clone(),
+                        origin: o.clone(),
+                    });
+                }
+            }
             agencies.push(AgencyConfig {
                 kb: base.join(&a.kb),
                 id: a.id,
                 channels: a.channels,
+                widget_origins: a
+                    .widget_origins
+                    .into_iter()
+                    .map(|o| o.trim_end_matches('/').to_string())
+                    .collect(),
                 telegram,
                 meta,
             });
@@ -468,6 +514,37 @@ access_token_env = "X"
         })
         .unwrap_err();
         assert!(err.to_string().contains("V"), "{err}");
+    }
+
+    #[test]
+    fn widget_origins_are_checked_and_matched() {
+        let with = |origins: &str| {
+            let text = TEXT.replace(
+                "channels = [\"api\", \"telegram\", \"whatsapp\"]",
+                &format!(
+                    "channels = [\"api\", \"telegram\", \"whatsapp\"]\nwidget_origins = {origins}"
+                ),
+            );
+            Config::resolve(toml::from_str(&text).unwrap(), Path::new("/"), env)
+        };
+        let c = with(r#"["https://www.comune.example.it/"]"#).unwrap();
+        let a = &c.agencies[0];
+        assert!(a.admits_origin("https://www.comune.example.it"));
+        assert!(!a.admits_origin("https://www.comune.example.it.evil.example"));
+        assert!(!a.admits_origin("http://www.comune.example.it"));
+        assert!(with(r#"["*"]"#).unwrap().agencies[0].admits_origin("https://x.example"));
+        let none = Config::resolve(toml::from_str(TEXT).unwrap(), Path::new("/"), env).unwrap();
+        assert!(!none.agencies[0].admits_origin("https://www.comune.example.it"));
+        for bad in [
+            r#"["www.comune.example.it"]"#,
+            r#"["https://comune.example.it/widget"]"#,
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("widget_origins") && err.contains("«ente»"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

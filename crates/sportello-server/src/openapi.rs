@@ -37,7 +37,7 @@ pub fn document() -> Value {
             },
             "/v1/agencies/{agency}/feedback": {
                 "post": {
-                    "summary": "Valuta una risposta (👍 / 👎; i 👎 vanno ai redattori) o segnala una domanda senza risposta dal widget (CORS: qualsiasi origine, senza credenziali)",
+                    "summary": "Valuta una risposta (👍 / 👎; i 👎 vanno ai redattori) o segnala una domanda senza risposta dal widget (CORS: solo le origini in widget_origins dell'ente, senza credenziali; 403 per le altre)",
                     "parameters": [agency],
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
                         "type": "object",

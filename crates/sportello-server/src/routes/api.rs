@@ -44,14 +44,21 @@ struct FeedbackRequest {
     channel: Option<String>,
 }
 
-/// The headers that let a page on another site post to the feedback route: any origin, no
-/// credentials (the widget sends no cookie and no identifier), JSON only.
-fn cors(mut resp: Response) -> Response {
+/// The browser's `Origin` header, if any.
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// The headers that let a page of one of the agency's `widget_origins` post to the feedback
+/// route: that origin only (`Vary: Origin`), no credentials (the widget sends no cookie and no
+/// identifier), JSON only. Other origins get none, so their browsers refuse to post.
+fn cors(mut resp: Response, allowed: Option<&str>) -> Response {
     let h = resp.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        header::HeaderValue::from_static("*"),
-    );
+    h.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+    let Some(value) = allowed.and_then(|o| header::HeaderValue::from_str(o).ok()) else {
+        return resp;
+    };
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
     h.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
         header::HeaderValue::from_static("POST"),
@@ -67,9 +74,38 @@ fn cors(mut resp: Response) -> Response {
     resp
 }
 
+/// The request's origin when the agency admits it; `Err` with a 403 when a browser page of
+/// another origin posts (no `Origin`: not a cross-site browser request, served as the API).
+#[allow(clippy::result_large_err)]
+fn admitted_origin<'h>(
+    state: &AppState,
+    agency: &str,
+    headers: &'h HeaderMap,
+) -> Result<Option<&'h str>, Response> {
+    let Some(o) = origin(headers) else {
+        return Ok(None);
+    };
+    match state.agencies.get(agency) {
+        Some(a) if a.config.admits_origin(o) => Ok(Some(o)),
+        Some(_) => Err(error(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "Origine non ammessa: aggiungere l'indirizzo del sito a widget_origins dell'ente in sportello.toml.",
+        )),
+        None => Ok(None),
+    }
+}
+
 /// `OPTIONS .../feedback`: the browser's preflight before the widget's JSON post.
-pub async fn feedback_preflight() -> Response {
-    cors(StatusCode::NO_CONTENT.into_response())
+pub async fn feedback_preflight(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match admitted_origin(&state, &agency, &headers) {
+        Ok(o) => cors(StatusCode::NO_CONTENT.into_response(), o),
+        Err(r) => cors(r, None),
+    }
 }
 
 /// The peer address of the connection, when the server recorded it (`conn::serve` does).
@@ -200,7 +236,10 @@ pub async fn feedback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    cors(feedback_inner(&state, &agency, &peer, &headers, &body))
+    match admitted_origin(&state, &agency, &headers) {
+        Ok(o) => cors(feedback_inner(&state, &agency, &peer, &headers, &body), o),
+        Err(r) => cors(r, None),
+    }
 }
 
 fn feedback_inner(

@@ -228,7 +228,11 @@ async fn the_widget_reports_questions_through_cors_and_they_are_redacted_again()
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://www.comune.example"
+    );
+    assert_eq!(r.headers()["vary"], "Origin");
     assert!(r
         .headers()
         .get("access-control-allow-credentials")
@@ -246,7 +250,31 @@ async fn the_widget_reports_questions_through_cors_and_they_are_redacted_again()
     .await
     .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(
+        r.headers()["access-control-allow-origin"],
+        "https://www.comune.example"
+    );
+    // A page of another site: its browser gets no CORS permission, and a post is refused.
+    let r = s
+        .client
+        .request(reqwest::Method::OPTIONS, s.agency_url("feedback"))
+        .header("Origin", "https://altro-sito.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = s
+        .client
+        .post(s.agency_url("feedback"))
+        .header("Origin", "https://altro-sito.example")
+        .json(&json!({"event": "unanswered", "channel": "widget", "question": "spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
     let r = post(
         json!({"event": "clarified", "channel": "widget", "question": "tari",
         "entry_ids": ["tari-scadenze", "non-esiste"]}),

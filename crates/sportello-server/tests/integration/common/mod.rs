@@ -187,6 +187,7 @@ telegram_api_base_url = "{graph}"
 id = "{AGENCY}"
 kb = "{kb}"
 channels = ["api", "telegram", "whatsapp", "messenger", "instagram"]
+widget_origins = ["https://www.comune.example"]
 [agency.telegram]
 secret_env = "TG"
 bot_token_env = "TG_TOKEN"
