@@ -172,7 +172,7 @@ enum Command {
     /// Propone le domande rimaste senza risposta come alternative della voce che il motore
     /// sceglierebbe; scrive nei file delle voci quelle accettate e mostra la qualità prima e dopo.
     SuggestAlternatives {
-        /// Il database SQLite delle segnalazioni.
+        /// Il database delle segnalazioni: file SQLite, URL postgres://… oppure env:NOME.
         db: PathBuf,
         /// La base di conoscenza (cartella in formato nativo).
         kb: PathBuf,
@@ -194,7 +194,9 @@ enum Command {
     },
     /// Mostra ai redattori le domande più frequenti rimaste senza risposta (database delle segnalazioni).
     Report {
-        /// Il database SQLite delle segnalazioni (feedback.database nella configurazione).
+        /// Il database delle segnalazioni: il file SQLite (feedback.database nella
+        /// configurazione), un URL postgres://utente:password@host/database, oppure env:NOME,
+        /// l'URL preso dalla variabile d'ambiente NOME (la password non resta nella cronologia).
         db: PathBuf,
         /// Solo questo ente.
         #[arg(long)]

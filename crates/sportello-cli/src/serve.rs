@@ -72,7 +72,7 @@ pub fn report_files(db: &Path, o: ReportOptions<'_>) -> Result<ExitCode> {
     let store = sportello_server::open_store(db)?;
     let engine = o.kb.map(crate::commands::load_for_use).transpose()?;
     let data = report::gather(&report::Source {
-        store: &store,
+        store: &*store,
         agency: o.agency,
         limit: o.limit,
         engine: engine.as_ref(),

@@ -28,7 +28,7 @@ pub struct SuggestOptions<'a> {
 pub fn suggest_alternatives(db: &Path, kb: &Path, o: SuggestOptions<'_>) -> Result<ExitCode> {
     let store = sportello_server::open_store(db)?;
     let engine = load_for_use(kb)?;
-    let found = suggestions(&store, &engine, o.limit)?;
+    let found = suggestions(&*store, &engine, o.limit)?;
     if found.is_empty() {
         outln!(
             "Nessun suggerimento: nessuna domanda senza risposta da aggiungere come alternativa."

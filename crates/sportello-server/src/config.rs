@@ -51,6 +51,16 @@ pub enum ConfigError {
     BadProxy(String),
     #[error("server.client_ip_header: \"{0}\" non è un nome di intestazione HTTP valido")]
     BadHeader(String),
+    #[error("store.backend: \"{0}\" non è previsto: scrivere \"sqlite\" (predefinito, una sola macchina) oppure \"postgres\" (più repliche)")]
+    BadBackend(String),
+    #[error("store.backend = \"postgres\" ma manca l'URL del database: impostare la variabile d'ambiente indicata da store.url_env (ad esempio SPORTELLO_PG_URL=postgres://utente:password@127.0.0.1/sportello) oppure store.url")]
+    MissingPgUrl,
+    #[error("store.url_env: la variabile d'ambiente {0} non è impostata (o è vuota); impostarla con l'URL di PostgreSQL prima di avviare il server")]
+    MissingPgEnv(String),
+    #[error("store: URL di PostgreSQL non valido ({0}); forma: postgres://utente:password@host:5432/database")]
+    BadPgUrl(String),
+    #[error("con store.backend = \"postgres\" le segnalazioni vanno in PostgreSQL: togliere feedback.database (\"{0}\") dalla configurazione")]
+    FeedbackDbWithPostgres(String),
 }
 
 /// A channel an agency can be reached on.
@@ -86,6 +96,8 @@ pub struct FileConfig {
     pub limits: LimitsSection,
     #[serde(default)]
     pub feedback: FeedbackSection,
+    #[serde(default)]
+    pub store: StoreSection,
     #[serde(default, rename = "agency")]
     pub agencies: Vec<AgencySection>,
 }
@@ -188,6 +200,47 @@ impl Default for FeedbackSection {
         FeedbackSection {
             database: String::new(),
             retention_days: 90,
+        }
+    }
+}
+
+/// Where the shared state lives: the feedback store and the delivery ids seen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreSection {
+    /// `sqlite` (default: `[feedback] database`, delivery ids in memory; one machine) or
+    /// `postgres` (feedback and delivery ids in PostgreSQL, shared by several replicas).
+    pub backend: String,
+    /// The PostgreSQL URL, `postgres://user:password@host:5432/db`. Better: `url_env`.
+    pub url: String,
+    /// Name of the environment variable holding the URL (keeps the password out of the file).
+    pub url_env: String,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection {
+            backend: "sqlite".into(),
+            url: String::new(),
+            url_env: String::new(),
+        }
+    }
+}
+
+/// The resolved store choice.
+#[derive(Clone, PartialEq)]
+pub enum Store {
+    /// `[feedback] database` (if set) and in-memory de-duplication.
+    Sqlite,
+    /// PostgreSQL at this URL (which may hold a password: never printed, see [`Store::fmt`]).
+    Postgres { url: String },
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Store::Sqlite => f.write_str("Sqlite"),
+            Store::Postgres { url } => write!(f, "Postgres({})", crate::pg::describe(url)),
         }
     }
 }
@@ -310,6 +363,7 @@ pub struct Config {
     pub limits: LimitsSection,
     pub feedback_db: Option<PathBuf>,
     pub retention_days: u32,
+    pub store: Store,
     pub agencies: Vec<AgencyConfig>,
 }
 
@@ -366,6 +420,34 @@ impl Config {
                     .map_err(|_| ConfigError::BadHeader(file.server.client_ip_header.clone()))?;
                 h
             },
+        };
+        let store = match file.store.backend.trim() {
+            "" | "sqlite" => Store::Sqlite,
+            "postgres" | "postgresql" => {
+                let url = if !file.store.url_env.trim().is_empty() {
+                    env(file.store.url_env.trim())
+                        .ok_or_else(|| ConfigError::MissingPgEnv(file.store.url_env.clone()))?
+                } else if !file.store.url.trim().is_empty() {
+                    file.store.url.trim().to_string()
+                } else {
+                    return Err(ConfigError::MissingPgUrl);
+                };
+                // The parser's message never repeats the password.
+                crate::pg::parse_url(&url).map_err(|e| {
+                    ConfigError::BadPgUrl(
+                        std::error::Error::source(&e)
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| e.to_string()),
+                    )
+                })?;
+                if !file.feedback.database.is_empty() {
+                    return Err(ConfigError::FeedbackDbWithPostgres(
+                        file.feedback.database.clone(),
+                    ));
+                }
+                Store::Postgres { url }
+            }
+            other => return Err(ConfigError::BadBackend(other.to_string())),
         };
         let mut agencies: Vec<AgencyConfig> = Vec::new();
         for a in file.agencies {
@@ -454,6 +536,7 @@ impl Config {
             feedback_db: (!file.feedback.database.is_empty())
                 .then(|| base.join(&file.feedback.database)),
             retention_days: file.feedback.retention_days,
+            store,
             agencies,
         })
     }
@@ -504,6 +587,40 @@ access_token_env = "X"
             !format!("{c:?}").contains("value-"),
             "secrets leak in Debug"
         );
+    }
+
+    #[test]
+    fn store_backend_and_url_from_the_environment() {
+        let with = |store: &str, vars: &'static [(&'static str, &'static str)]| {
+            let file: FileConfig = toml::from_str(&format!("{store}\n{TEXT}")).unwrap();
+            Config::resolve(file, Path::new("/etc"), move |n| {
+                vars.iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.to_string())
+                    .or_else(|| env(n))
+            })
+        };
+        assert_eq!(with("", &[]).unwrap().store, Store::Sqlite);
+        let c = with(
+            "[store]\nbackend = \"postgres\"\nurl_env = \"PG\"",
+            &[("PG", "postgres://s:s3greta@127.0.0.1/sportello")],
+        )
+        .unwrap();
+        assert_eq!(
+            c.store,
+            Store::Postgres {
+                url: "postgres://s:s3greta@127.0.0.1/sportello".into()
+            }
+        );
+        assert!(!format!("{c:?}").contains("s3greta"), "password in Debug");
+        let err = |store: &str| with(store, &[]).unwrap_err().to_string();
+        assert!(err("[store]\nbackend = \"postgres\"\nurl_env = \"PG\"").contains("PG"));
+        assert!(err("[store]\nbackend = \"postgres\"").contains("store.url_env"));
+        assert!(err("[store]\nbackend = \"mysql\"").contains("\"mysql\" non è previsto"));
+        assert!(err(
+            "[store]\nbackend = \"postgres\"\nurl = \"postgres://a@h/d\"\n[feedback]\ndatabase = \"f.db\""
+        )
+        .contains("togliere feedback.database"));
     }
 
     #[test]

@@ -1,12 +1,36 @@
 //! Drops repeated deliveries: platforms retry webhooks, and each update (`update_id`, `wamid`,
-//! `mid`) must be answered once. A bounded, time-limited memory of the ids seen.
+//! `mid`) must be answered once. [`Dedup::Memory`] is a bounded, time-limited memory of the
+//! ids seen, for one replica; [`Dedup::Postgres`] shares the ids between replicas.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Remembers delivery ids for a while.
-pub struct Dedup {
+/// Where the delivery ids seen are kept.
+pub enum Dedup {
+    /// In this process: right for one replica.
+    Memory(MemoryDedup),
+    /// In PostgreSQL, shared by every replica using the database.
+    Postgres(Box<crate::pg::PgDedup>),
+}
+
+impl Dedup {
+    /// The in-memory one.
+    pub fn new(ttl: Duration, capacity: usize) -> Dedup {
+        Dedup::Memory(MemoryDedup::new(ttl, capacity))
+    }
+
+    /// Records `key`; true the first time it is seen (within the time limit).
+    pub async fn first_time(&self, key: &str) -> bool {
+        match self {
+            Dedup::Memory(m) => m.first_time(key),
+            Dedup::Postgres(p) => p.first_time(key).await,
+        }
+    }
+}
+
+/// Remembers delivery ids for a while, in memory.
+pub struct MemoryDedup {
     ttl: Duration,
     capacity: usize,
     inner: Mutex<Inner>,
@@ -18,9 +42,9 @@ struct Inner {
     order: VecDeque<(Instant, String)>,
 }
 
-impl Dedup {
-    pub fn new(ttl: Duration, capacity: usize) -> Dedup {
-        Dedup {
+impl MemoryDedup {
+    pub fn new(ttl: Duration, capacity: usize) -> MemoryDedup {
+        MemoryDedup {
             ttl,
             capacity: capacity.max(1),
             inner: Mutex::new(Inner::default()),
@@ -57,7 +81,7 @@ mod tests {
 
     #[test]
     fn once_then_forgotten_when_full() {
-        let d = Dedup::new(Duration::from_secs(60), 2);
+        let d = MemoryDedup::new(Duration::from_secs(60), 2);
         assert!(d.first_time("a"));
         assert!(!d.first_time("a"));
         assert!(d.first_time("b"));
@@ -67,7 +91,7 @@ mod tests {
 
     #[test]
     fn expires() {
-        let d = Dedup::new(Duration::from_millis(0), 10);
+        let d = MemoryDedup::new(Duration::from_millis(0), 10);
         assert!(d.first_time("a"));
         std::thread::sleep(Duration::from_millis(2));
         assert!(d.first_time("a"));

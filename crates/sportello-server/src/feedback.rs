@@ -21,6 +21,19 @@ pub enum FeedbackError {
     },
     #[error("database delle segnalazioni: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("URL di PostgreSQL non valido: {source} (forma: postgres://utente:password@host:5432/database)")]
+    PgUrl { source: Box<postgres::Error> },
+    #[error("impossibile collegarsi a PostgreSQL {target}: {source} (controllare host, porta, utente, password e che il server sia avviato)")]
+    PgConnect {
+        target: String,
+        source: postgres::Error,
+    },
+    #[error("database PostgreSQL delle segnalazioni: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("lo schema del database è alla versione {found}, più recente di quella che questa versione di sportello conosce ({known}): aggiornare sportello alla versione che ha scritto il database, oppure usare un altro database")]
+    NewerSchema { found: i64, known: i64 },
+    #[error("la variabile d'ambiente {0} (l'URL di PostgreSQL) non è impostata o è vuota")]
+    MissingEnv(String),
 }
 
 /// Why a question is worth an editor's look.
@@ -209,37 +222,85 @@ impl SqliteStore {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<SqliteStore, FeedbackError> {
+    fn init(mut conn: Connection) -> Result<SqliteStore, FeedbackError> {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA busy_timeout = 5000;
-             CREATE TABLE IF NOT EXISTS feedback (
-                 id INTEGER PRIMARY KEY,
-                 at INTEGER NOT NULL,
-                 agency TEXT NOT NULL,
-                 channel TEXT NOT NULL,
-                 kind TEXT NOT NULL,
-                 question TEXT NOT NULL,
-                 group_key TEXT NOT NULL,
-                 entry_ids TEXT NOT NULL
-             );
-             CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
-             CREATE INDEX IF NOT EXISTS feedback_group ON feedback(agency, group_key);
-             CREATE TABLE IF NOT EXISTS reply_counts (
-                 day INTEGER NOT NULL,
-                 agency TEXT NOT NULL,
-                 channel TEXT NOT NULL,
-                 kind TEXT NOT NULL,
-                 entry_id TEXT NOT NULL,
-                 n INTEGER NOT NULL,
-                 PRIMARY KEY (day, agency, channel, kind, entry_id)
-             ) WITHOUT ROWID;",
+             PRAGMA busy_timeout = 5000;",
         )?;
+        migrate_sqlite(&mut conn)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
     }
+
+    /// The schema version found in the database.
+    pub fn schema_version(&self) -> Result<i64, FeedbackError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+/// The SQLite schema, one migration per version, applied in order at open. Never edit a
+/// released migration: add the next one. Version 1 is the schema written before versions were
+/// recorded (hence `IF NOT EXISTS`: such a file is taken to version 1 unchanged).
+const SQLITE_MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS feedback (
+         id INTEGER PRIMARY KEY,
+         at INTEGER NOT NULL,
+         agency TEXT NOT NULL,
+         channel TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         question TEXT NOT NULL,
+         group_key TEXT NOT NULL,
+         entry_ids TEXT NOT NULL
+     );
+     CREATE INDEX IF NOT EXISTS feedback_at ON feedback(at);
+     CREATE INDEX IF NOT EXISTS feedback_group ON feedback(agency, group_key);
+     CREATE TABLE IF NOT EXISTS reply_counts (
+         day INTEGER NOT NULL,
+         agency TEXT NOT NULL,
+         channel TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         entry_id TEXT NOT NULL,
+         n INTEGER NOT NULL,
+         PRIMARY KEY (day, agency, channel, kind, entry_id)
+     ) WITHOUT ROWID;"];
+
+/// The SQLite schema version this build writes.
+pub const SQLITE_SCHEMA_VERSION: i64 = SQLITE_MIGRATIONS.len() as i64;
+
+fn migrate_sqlite(conn: &mut Connection) -> Result<i64, FeedbackError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             version INTEGER PRIMARY KEY,
+             applied_at INTEGER NOT NULL
+         )",
+    )?;
+    let found: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    if found > SQLITE_SCHEMA_VERSION {
+        return Err(FeedbackError::NewerSchema {
+            found,
+            known: SQLITE_SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in SQLITE_MIGRATIONS.iter().enumerate().skip(found as usize) {
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+            params![i as i64 + 1, now_unix()],
+        )?;
+    }
+    tx.commit()?;
+    Ok(SQLITE_SCHEMA_VERSION)
 }
 
 impl FeedbackStore for SqliteStore {
@@ -651,6 +712,43 @@ mod tests {
         assert!(store.per_entry(Some("altro")).unwrap().is_empty());
         store.purge_before((thu - 1) * 86_400).unwrap();
         assert_eq!(store.weekly(None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn sqlite_schema_versioned_and_newer_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.db");
+        // A file written before versions were recorded is taken to version 1, data kept.
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SQLITE_MIGRATIONS[0]).unwrap();
+            conn.execute(
+                "INSERT INTO feedback (at, agency, channel, kind, question, group_key, entry_ids)
+                 VALUES (1, 'ente', 'api', 'unanswered', 'piscina', 'piscin', '')",
+                [],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SQLITE_SCHEMA_VERSION);
+        assert_eq!(store.report(None, 10).unwrap().len(), 1);
+        drop(store);
+        // Opening again applies nothing.
+        assert_eq!(
+            SqliteStore::open(&path).unwrap().schema_version().unwrap(),
+            SQLITE_SCHEMA_VERSION
+        );
+        Connection::open(&path)
+            .unwrap()
+            .execute("INSERT INTO schema_version VALUES (99, 0)", [])
+            .unwrap();
+        let err = SqliteStore::open(&path)
+            .err()
+            .expect("newer schema refused");
+        assert!(
+            err.to_string().contains("versione 99, più recente"),
+            "{err}"
+        );
     }
 
     #[test]

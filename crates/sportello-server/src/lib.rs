@@ -31,6 +31,7 @@ pub mod dedup;
 pub mod feedback;
 pub mod metrics;
 pub mod openapi;
+pub mod pg;
 pub mod ratelimit;
 pub mod report;
 pub mod routes;
@@ -75,9 +76,17 @@ pub struct Server {
 impl Server {
     /// Loads every agency's KB and opens the feedback database named in the configuration.
     pub fn new(config: &Config) -> Result<Server, ServeError> {
-        let store: Option<Arc<dyn FeedbackStore>> = match &config.feedback_db {
-            Some(path) => Some(Arc::new(SqliteStore::open(path)?)),
-            None => None,
+        let store: Option<Arc<dyn FeedbackStore>> = match (&config.store, &config.feedback_db) {
+            (config::Store::Postgres { url }, _) => {
+                let store = pg::PgStore::open(url)?;
+                tracing::info!(
+                    database = pg::describe(url).as_str(),
+                    "feedback and delivery ids in PostgreSQL"
+                );
+                Some(Arc::new(store))
+            }
+            (config::Store::Sqlite, Some(path)) => Some(Arc::new(SqliteStore::open(path)?)),
+            (config::Store::Sqlite, None) => None,
         };
         Server::with_store(config, store)
     }
@@ -273,13 +282,26 @@ pub fn report(
     open_store(db)?.report(agency, limit)
 }
 
-/// Opens an existing feedback database (a missing file is an error, not a new database).
-pub fn open_store(db: &Path) -> Result<SqliteStore, FeedbackError> {
+/// Opens an existing feedback store: a SQLite file (a missing file is an error, not a new
+/// database), a PostgreSQL URL (`postgres://…`), or `env:NAME`, the URL held in the
+/// environment variable NAME (so the password is neither on the command line nor in a file).
+pub fn open_store(db: &Path) -> Result<Box<dyn FeedbackStore>, FeedbackError> {
+    let text = db.to_string_lossy();
+    if let Some(var) = text.strip_prefix("env:") {
+        let url = std::env::var(var)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| FeedbackError::MissingEnv(var.to_string()))?;
+        return Ok(Box::new(pg::PgStore::open(&url)?));
+    }
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        return Ok(Box::new(pg::PgStore::open(&text)?));
+    }
     if !db.exists() {
         return Err(FeedbackError::Open {
             path: db.display().to_string(),
             source: rusqlite::Error::InvalidPath(db.to_path_buf()),
         });
     }
-    SqliteStore::open(db)
+    Ok(Box::new(SqliteStore::open(db)?))
 }

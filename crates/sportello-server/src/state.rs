@@ -214,7 +214,14 @@ impl AppState {
         Ok(AppState {
             agencies,
             metrics: Metrics::default(),
-            dedup: Dedup::new(Duration::from_secs(l.dedup_seconds), 200_000),
+            dedup: match &config.store {
+                crate::config::Store::Sqlite => {
+                    Dedup::new(Duration::from_secs(l.dedup_seconds), 200_000)
+                }
+                crate::config::Store::Postgres { url } => Dedup::Postgres(Box::new(
+                    crate::pg::PgDedup::new(url, Duration::from_secs(l.dedup_seconds))?,
+                )),
+            },
             user_limit: RateLimiter::new(l.user_per_minute, l.user_burst),
             api_limit: RateLimiter::new(l.api_per_minute, l.api_burst),
             feedback,

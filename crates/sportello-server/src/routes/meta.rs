@@ -235,7 +235,7 @@ pub async fn whatsapp(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    receive(state, agency, Channel::Whatsapp, headers, body)
+    receive(state, agency, Channel::Whatsapp, headers, body).await
 }
 
 pub async fn messenger(
@@ -244,7 +244,7 @@ pub async fn messenger(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    receive(state, agency, Channel::Messenger, headers, body)
+    receive(state, agency, Channel::Messenger, headers, body).await
 }
 
 pub async fn instagram(
@@ -253,7 +253,7 @@ pub async fn instagram(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    receive(state, agency, Channel::Instagram, headers, body)
+    receive(state, agency, Channel::Instagram, headers, body).await
 }
 
 /// The `object` Meta sets on the route's payloads.
@@ -265,7 +265,7 @@ fn expected_object(channel: Channel) -> &'static str {
     }
 }
 
-fn receive(
+async fn receive(
     state: Arc<AppState>,
     agency: String,
     channel: Channel,
@@ -301,13 +301,14 @@ fn receive(
         _ => messaging_events(&payload),
     };
     // Repeated deliveries are dropped before the rate limit counts them.
-    let todo: Vec<_> = events
-        .into_iter()
-        .filter(|ev| {
-            first_delivery(&state, &a.config.id, channel, &ev.id)
-                && user_allowed(&state, &a.config.id, channel, &ev.user)
-        })
-        .collect();
+    let mut todo = Vec::new();
+    for ev in events {
+        if first_delivery(&state, &a.config.id, channel, &ev.id).await
+            && user_allowed(&state, &a.config.id, channel, &ev.user)
+        {
+            todo.push(ev);
+        }
+    }
     if !todo.is_empty() {
         let st = state.clone();
         state.spawn_send(async move {

@@ -178,14 +178,14 @@ pub fn agency_for(
 
 /// True the first time a chat platform delivers this update or message (`id`); repeated
 /// deliveries are counted and should be acknowledged without a reply.
-pub fn first_delivery(
+pub async fn first_delivery(
     state: &AppState,
     agency: &str,
     channel: Channel,
     id: impl std::fmt::Display,
 ) -> bool {
     let ch = channel.as_str();
-    let first = state.dedup.first_time(&format!("{agency}:{ch}:{id}"));
+    let first = state.dedup.first_time(&format!("{agency}:{ch}:{id}")).await;
     if !first {
         state
             .metrics

@@ -249,7 +249,7 @@ pub async fn webhook(
         );
         return ack();
     };
-    if !first_delivery(&state, &a.config.id, Channel::Telegram, update.update_id) {
+    if !first_delivery(&state, &a.config.id, Channel::Telegram, update.update_id).await {
         return ack();
     }
     let (chat_id, user_id, out) = if let Some(m) = update.message {

@@ -303,7 +303,6 @@ async fn the_widget_reports_questions_through_cors_and_they_are_redacted_again()
     let tari = rows.iter().find(|r| r.clarified == 1).unwrap();
     assert_eq!(tari.top_entry.as_deref(), Some("tari-scadenze"));
     let store = sportello_server::open_store(&db).unwrap();
-    use sportello_server::feedback::FeedbackStore as _;
     let weeks = store.weekly(Some(AGENCY)).unwrap();
     let widget: Vec<_> = weeks
         .iter()

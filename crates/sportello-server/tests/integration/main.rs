@@ -6,6 +6,7 @@ mod common;
 
 mod api;
 mod meta;
+mod pg;
 mod privacy;
 mod reload;
 mod telegram;
