@@ -23,7 +23,7 @@ pub enum FeedbackError {
     Sqlite(#[from] rusqlite::Error),
     #[error("URL di PostgreSQL non valido: {source} (forma: postgres://utente:password@host:5432/database)")]
     PgUrl { source: Box<postgres::Error> },
-    #[error("impossibile collegarsi a PostgreSQL {target}: {source} (controllare host, porta, utente, password e che il server sia avviato)")]
+    #[error("impossibile collegarsi a PostgreSQL {target} (controllare host, porta, utente, password e che il server sia avviato)")]
     PgConnect {
         target: String,
         source: postgres::Error,

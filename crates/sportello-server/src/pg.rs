@@ -211,55 +211,63 @@ fn u(v: i64) -> u64 {
 }
 
 impl FeedbackStore for PgStore {
+    /// One statement per batch (arrays unnested), so a burst does not fill the writer's queue.
     fn record(&self, events: &[FeedbackEvent]) -> Result<(), FeedbackError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let at: Vec<i64> = events.iter().map(|e| e.at).collect();
+        let agency: Vec<&str> = events.iter().map(|e| e.agency.as_str()).collect();
+        let channel: Vec<&str> = events.iter().map(|e| e.channel).collect();
+        let kind: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let question: Vec<&str> = events.iter().map(|e| e.question.as_str()).collect();
+        let group_key: Vec<&str> = events.iter().map(|e| e.group_key.as_str()).collect();
+        let entry_ids: Vec<String> = events.iter().map(|e| e.entry_ids.join(" ")).collect();
         self.with_client(|c| {
-            let mut tx = c.transaction()?;
-            let stmt = tx.prepare(
+            c.execute(
                 "INSERT INTO feedback (at, agency, channel, kind, question, group_key, entry_ids)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 SELECT at, agency, channel, kind, question, group_key, entry_ids
+                 FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                             $6::TEXT[], $7::TEXT[]) WITH ORDINALITY
+                      AS t (at, agency, channel, kind, question, group_key, entry_ids, i)
+                 ORDER BY i",
+                &[
+                    &at, &agency, &channel, &kind, &question, &group_key, &entry_ids,
+                ],
             )?;
-            for e in events {
-                tx.execute(
-                    &stmt,
-                    &[
-                        &e.at,
-                        &e.agency,
-                        &e.channel,
-                        &e.kind.as_str(),
-                        &e.question,
-                        &e.group_key,
-                        &e.entry_ids.join(" "),
-                    ],
-                )?;
-            }
-            tx.commit()?;
             Ok(())
         })
     }
 
+    /// One statement per batch; the same count twice in `counts` is summed first (an upsert
+    /// cannot touch a row twice).
     fn count(&self, counts: &[(ReplyCount, u64)]) -> Result<(), FeedbackError> {
+        let mut summed: std::collections::HashMap<&ReplyCount, i64> = Default::default();
+        for (rc, n) in counts {
+            *summed.entry(rc).or_default() += *n as i64;
+        }
+        if summed.is_empty() {
+            return Ok(());
+        }
+        let (mut day, mut agency, mut channel, mut kind, mut entry, mut n) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (rc, k) in summed {
+            day.push(rc.day);
+            agency.push(rc.agency.as_str());
+            channel.push(rc.channel);
+            kind.push(rc.kind);
+            entry.push(rc.entry_id.as_str());
+            n.push(k);
+        }
         self.with_client(|c| {
-            let mut tx = c.transaction()?;
-            let stmt = tx.prepare(
+            c.execute(
                 "INSERT INTO reply_counts (day, agency, channel, kind, entry_id, n)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                 SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[],
+                                      $5::TEXT[], $6::BIGINT[])
                  ON CONFLICT (day, agency, channel, kind, entry_id)
                  DO UPDATE SET n = reply_counts.n + EXCLUDED.n",
+                &[&day, &agency, &channel, &kind, &entry, &n],
             )?;
-            for (rc, n) in counts {
-                tx.execute(
-                    &stmt,
-                    &[
-                        &rc.day,
-                        &rc.agency,
-                        &rc.channel,
-                        &rc.kind,
-                        &rc.entry_id,
-                        &(*n as i64),
-                    ],
-                )?;
-            }
-            tx.commit()?;
             Ok(())
         })
     }

@@ -91,6 +91,8 @@ async fn pg_store_gives_what_sqlite_gives_and_migrates() {
         (c("ente", thu, "whatsapp", "decline", ""), 4),
         (c("ente", thu, "api", "vote_down", "cie"), 1),
         (c("altro", thu, "api", "vote_up", "cie"), 2),
+        // The same count twice in one call is summed.
+        (c("ente", thu, "api", "answer", "cie"), 1),
     ];
     let pg2 = pg.clone();
     let (events2, counts2) = (events.clone(), counts.clone());
@@ -120,7 +122,10 @@ async fn pg_store_gives_what_sqlite_gives_and_migrates() {
     let rows = pg.report(None, 10).unwrap();
     assert_eq!(rows[0].count, 2, "{rows:?}");
     assert!(rows.iter().all(|r| !r.example.contains("RSSMRA85T10A562S")));
-    assert_eq!(pg.per_entry(Some("ente")).unwrap()[0].answered, 3 + 2 + 3);
+    assert_eq!(
+        pg.per_entry(Some("ente")).unwrap()[0].answered,
+        3 + 2 + 1 + 3
+    );
 
     // Retention: the same rows go on both.
     assert_eq!(
