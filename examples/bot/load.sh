@@ -4,6 +4,10 @@
 #
 #   bash examples/bot/load.sh            # 10 s per pass, 2 threads, 50 connections
 #   DURATION=5 CONNECTIONS=20 bash examples/bot/load.sh
+#   STORE=postgres bash examples/bot/load.sh   # feedback and delivery ids in PostgreSQL
+#
+# STORE=postgres starts Debian's PostgreSQL (scripts/pg-test-db.sh, root or sudo) and uses a
+# fresh database sportello_load; the default, STORE=sqlite, writes a SQLite file.
 #
 # Needs wrk (Debian: apt-get install -y wrk). Exits non-zero on any non-2xx response, socket
 # error, or requests/s below MIN_RPS / p99 above MAX_P99_MS (set them to 0 to only report).
@@ -17,6 +21,7 @@ PORT=${PORT:-18089}
 MIN_RPS=${MIN_RPS:-5000}
 MAX_P99_MS=${MAX_P99_MS:-20}
 TARGET=${CARGO_TARGET_DIR:-target}
+STORE=${STORE:-sqlite}
 
 command -v wrk >/dev/null || { echo "wrk non trovato: apt-get install -y wrk" >&2; exit 2; }
 cargo build --release -p sportello-cli >&2
@@ -36,6 +41,16 @@ sed -e "s|^kb = .*|kb = \"$WORK/kb\"|" \
     -e "s|^reload_poll_seconds = .*|reload_poll_seconds = 1|" \
     -e "s|^api_per_minute = .*|api_per_minute = 0|" \
     examples/bot/sportello.toml > "$WORK/sportello.toml"
+if [ "$STORE" = postgres ]; then
+  base=$(bash scripts/pg-test-db.sh | tail -n 1)
+  psql "$base" -XqAt -c "DROP DATABASE IF EXISTS sportello_load WITH (FORCE)" -c "CREATE DATABASE sportello_load"
+  export SPORTELLO_PG_URL="${base%/*}/sportello_load"
+  sed -i -e "s|^database = .*|database = \"\"|" -e "s|^backend = .*|backend = \"postgres\"|" \
+      -e "s|^url_env = .*|url_env = \"SPORTELLO_PG_URL\"|" "$WORK/sportello.toml"
+  echo "== store: PostgreSQL (${SPORTELLO_PG_URL%%:*}://…@${SPORTELLO_PG_URL#*@})"
+else
+  echo "== store: SQLite"
+fi
 
 export SPORTELLO_TELEGRAM_SECRET=load-test SPORTELLO_META_APP_SECRET=load-test \
        SPORTELLO_META_VERIFY_TOKEN=load-test SPORTELLO_META_ACCESS_TOKEN=load-test \
@@ -89,6 +104,14 @@ echo "$out"
 check reload "$out"
 reloads=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk -F'} ' '/sportello_reloads_total.*result="ok"/ {print $2}')
 echo "RESULT reloads during pass 2: ${reloads:-0} (from /metrics)"
+dropped=$(curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^sportello_feedback_dropped_total/ {print $2}')
+echo "RESULT feedback items dropped (writer queue full, store $STORE): ${dropped:-0}"
 [ "${reloads:-0}" -ge 2 ] || { echo "FAIL: the KB was not reloaded during the load" >&2; fail=1; }
+if [ "$STORE" = postgres ]; then
+  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+  stored=$(psql "$SPORTELLO_PG_URL" -XqAt -c "SELECT COALESCE(SUM(n), 0) FROM reply_counts")
+  echo "RESULT replies counted in PostgreSQL: $stored"
+  [ "${stored:-0}" -gt 0 ] || { echo "FAIL: nothing written to PostgreSQL" >&2; fail=1; }
+fi
 grep -q '"level":"ERROR"' "$WORK/server.log" && { echo "FAIL: errors in the server log" >&2; grep ERROR "$WORK/server.log" | head >&2; fail=1; }
 exit $fail
