@@ -496,6 +496,19 @@ impl PgDedup {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn unreachable_database_falls_back_to_memory() {
+        // Nothing listens on port 1: the replica still answers each delivery once.
+        let d = PgDedup::new(
+            "postgres://sportello:x@127.0.0.1:1/sportello",
+            Duration::from_secs(60),
+        )
+        .unwrap();
+        assert!(d.first_time("whatsapp:wamid.1").await);
+        assert!(!d.first_time("whatsapp:wamid.1").await);
+        assert!(d.first_time("whatsapp:wamid.2").await);
+    }
+
     #[test]
     fn describe_hides_the_password() {
         let d = describe("postgres://sportello:s3greta@db.example:5433/sportello");
