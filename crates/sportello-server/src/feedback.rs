@@ -605,7 +605,12 @@ fn writer(rx: Receiver<Item>, store: Arc<dyn FeedbackStore>, retention_days: u32
     }
 }
 
-/// Stores `first` and what else is queued (up to 512 items): events as rows, counts summed.
+/// Items written per batch at most.
+const MAX_BATCH: usize = 4096;
+
+/// Stores `first` and what else is queued (up to [`MAX_BATCH`] items): events as rows, counts
+/// summed. Each batch is one or two commits, so a larger batch keeps up with a busier server
+/// (a commit to PostgreSQL shared by replicas can take milliseconds).
 fn write_batch(store: &dyn FeedbackStore, first: Item, rx: &Receiver<Item>) {
     let mut events = Vec::new();
     let mut counts: std::collections::HashMap<ReplyCount, u64> = Default::default();
@@ -617,7 +622,7 @@ fn write_batch(store: &dyn FeedbackStore, first: Item, rx: &Receiver<Item>) {
             Item::Count(c) => *counts.entry(c).or_default() += 1,
         }
         taken += 1;
-        if taken < 512 {
+        if taken < MAX_BATCH {
             item = rx.try_recv().ok();
         }
     }
