@@ -64,7 +64,7 @@ cp deploy/INSTALL.md "${dir}/README.md"
 cp -r knowledge-base/comune-di-esempio "${dir}/knowledge-base/"
 # The example configuration (its KB path, ../../knowledge-base/…, holds in the archive too).
 cp examples/bot/sportello.toml "${dir}/examples/bot/"
-cp deploy/sportello.service deploy/nginx.conf deploy/sportello.toml "${dir}/deploy/"
+cp deploy/sportello.service deploy/nginx.conf deploy/sportello.toml deploy/sportello-replicas.toml "${dir}/deploy/"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@${SOURCE_DATE_EPOCH}" \
     -C "${stage}" -czf "${out}/${name}.tar.gz" "${name}"
 
