@@ -30,7 +30,7 @@ fn load_with(kb: &Path, config: MatchConfig) -> Result<Engine> {
     if loaded.kb.entries.is_empty() {
         bail!("{}: nessuna voce utilizzabile", kb.display());
     }
-    Ok(Engine::with_config(loaded.kb, config)?)
+    crate::model::attach(Engine::with_config(loaded.kb, config)?)
 }
 
 /// What `check` compares review and validity dates with.
@@ -240,7 +240,7 @@ pub fn eval(
             outln!("{}", row("baseline", b))?;
         }
         if let Some(b) = &strong {
-            println!("{}", row("evalita", b));
+            outln!("{}", row("evalita", b))?;
         }
         for f in shown {
             outln!(
@@ -280,13 +280,15 @@ pub fn eval_compare(a: &Path, b: &Path, json: bool, changed: usize) -> Result<Ex
         );
     }
     if json {
-        println!("{}", serde_json::to_string(&c)?);
+        outln!("{}", serde_json::to_string(&c)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    outln!(
         "{} domande appaiate nell'ambito, {} fuori ambito, {} non appaiate",
-        c.n, c.n_out_of_scope, c.unpaired
-    );
+        c.n,
+        c.n_out_of_scope,
+        c.unpaired
+    )?;
     let row = |name: &str, d: &eval::compare::Delta| {
         format!(
             "{name:<14} A {:.4}  B {:.4}  B−A {:+.4}  IC95% [{:+.4}, {:+.4}]{}",
@@ -298,16 +300,16 @@ pub fn eval_compare(a: &Path, b: &Path, json: bool, changed: usize) -> Result<Ex
             if d.significant() { "  *" } else { "" }
         )
     };
-    println!("{}", row("top1", &c.top1));
-    println!("{}", row("mrr10", &c.mrr10));
-    println!("{}", row("false_decline", &c.false_decline_rate));
+    outln!("{}", row("top1", &c.top1))?;
+    outln!("{}", row("mrr10", &c.mrr10))?;
+    outln!("{}", row("false_decline", &c.false_decline_rate))?;
     if let Some(d) = &c.decline_rate {
-        println!("{}", row("decline (out)", d));
+        outln!("{}", row("decline (out)", d))?;
     }
     let pos = |r: Option<usize>| r.map_or("-".into(), |r| r.to_string());
-    println!("{} domande cambiate:", c.changed.len());
+    outln!("{} domande cambiate:", c.changed.len())?;
     for ch in c.changed.iter().take(changed) {
-        println!(
+        outln!(
             "- [{}] «{}»: posizione {} → {}, {} → {}",
             ch.id,
             ch.query,
@@ -315,7 +317,7 @@ pub fn eval_compare(a: &Path, b: &Path, json: bool, changed: usize) -> Result<Ex
             pos(ch.rank_b),
             ch.kind_a,
             ch.kind_b
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

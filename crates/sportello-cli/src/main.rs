@@ -22,6 +22,7 @@ macro_rules! out {
 }
 
 mod commands;
+mod model;
 mod print;
 mod serve;
 mod suggest;
@@ -53,6 +54,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Il modello della fase semantica (e5-small-q4.bin, da scripts/fetch-model.sh); se manca,
+    /// quello indicato da SPORTELLO_MODEL; senza nessuno dei due la ricerca è solo lessicale.
+    #[arg(long, global = true, value_name = "FILE")]
+    model: Option<PathBuf>,
 }
 
 /// Flat formats for import and export.
@@ -231,6 +236,7 @@ fn parse_day(s: &str) -> Result<i64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    model::set_flag(cli.model.clone());
     let result = match cli.command {
         Command::Check {
             kb,

@@ -25,6 +25,8 @@ pub struct Features {
     pub recall: f32,
     /// Share of the question's content words that the knowledge base never uses.
     pub unknown: f32,
+    /// Closeness in meaning to the question (0–1), when the engine has a semantic stage.
+    pub semantic: Option<f32>,
 }
 
 /// Confidence (0–1): coverage and recall (the two directions of the overlap between the
@@ -33,6 +35,19 @@ pub fn confidence(f: Features) -> f32 {
     let margin = (f.margin / 0.25).clamp(0.0, 1.0);
     let overlap = f.coverage.clamp(0.0, 1.0).powf(0.7) * f.recall.clamp(0.0, 1.0).powf(0.3);
     (overlap * (0.7 + 0.3 * margin)).clamp(0.0, 1.0)
+}
+
+/// The confidence with the semantic stage's evidence: `share` of it is the closeness in
+/// meaning, the rest [`confidence`]; without a closeness, [`confidence`] alone.
+pub fn blended_confidence(f: Features, share: f32) -> f32 {
+    let lexical = confidence(f);
+    match f.semantic {
+        Some(s) => {
+            let share = share.clamp(0.0, 1.0);
+            ((1.0 - share) * lexical + share * s).clamp(0.0, 1.0)
+        }
+        None => lexical,
+    }
 }
 
 /// Relative gap between the best and the second entry: (best − second) / best.
@@ -74,6 +89,7 @@ impl Overlap<'_> {
                 .recall_of(a, s)
                 .max(self.config.recall_floor * coverage),
             unknown: unknown as f32 / a.words.len().max(1) as f32,
+            semantic: s.semantic,
         }
     }
 
@@ -105,7 +121,7 @@ impl Overlap<'_> {
                     id: e.id.clone(),
                     question: e.question.clone(),
                     score: s.score,
-                    confidence: confidence(f),
+                    confidence: blended_confidence(f, self.config.semantic_confidence),
                 }
             })
             .collect()

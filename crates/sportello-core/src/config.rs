@@ -133,6 +133,15 @@ match_config! {
         /// phrasings otherwise, is not given confidence 0 ("reclamo", "certificato di
         /// destinazione urbanistica" written only in the answer). 0 turns it off.
         recall_floor: f32 = 0.5,
+        /// Semantic stage (with an encoder): share of the ranking score that comes from the
+        /// closeness in meaning (0–1); the rest is the lexical score relative to the best.
+        semantic_weight: f32 = 0.5,
+        /// Semantic stage: share of the confidence that comes from the closeness in meaning.
+        semantic_confidence: f32 = 0.5,
+        /// Semantic stage: the cosine at and below which two questions count as unrelated.
+        semantic_low: f32 = 0.82,
+        /// Semantic stage: the cosine at and above which two questions count as the same.
+        semantic_high: f32 = 0.95,
         /// Answer threshold overriding the agency's (for measuring the trade-off).
         answer_threshold: Option<f32> = None,
         /// "Forse cercavi…" threshold overriding the agency's.

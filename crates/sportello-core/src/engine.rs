@@ -5,6 +5,8 @@
 //! 2. [`crate::query`]: words, politeness dropped, typos corrected, stems and synonyms;
 //! 3. [`crate::retrieval`]: BM25 over the index, documents grouped by entry;
 //! 4. [`crate::rerank`]: the head re-scored by coverage and recall ([`crate::overlap`]);
+//!    4b. [`crate::semantic`] (with an encoder): the entries closest in meaning join, and the
+//!    scores fuse lexical and semantic evidence;
 //! 5. [`crate::confidence`]: the candidates' features and calibrated confidence;
 //! 6. [`crate::decision`]: answer, "Forse cercavi…", referral or decline;
 //! 7. [`crate::compose`]: the [`Reply`], with the sentences of [`crate::messages`].
@@ -24,6 +26,7 @@ use crate::render::Rendered;
 use crate::reply::{Candidate, Explanation, Reply};
 use crate::rerank;
 use crate::retrieval::{self, Scored};
+use crate::semantic::{self, Encoder, SemanticIndex};
 use crate::smalltalk::SmallTalkPack;
 use crate::tables::Tables;
 use std::sync::Arc;
@@ -54,6 +57,8 @@ pub struct Engine {
     smalltalk: SmallTalkPack,
     /// Opened from prebuilt data rather than built from the KB's texts.
     prebuilt: bool,
+    /// The semantic stage, when an encoder is attached ([`Engine::with_encoder`]).
+    semantic: Option<SemanticIndex>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -218,7 +223,21 @@ impl Engine {
             thresholds,
             smalltalk,
             prebuilt,
+            semantic: None,
         }
+    }
+
+    /// Attaches a sentence encoder: every phrasing is embedded now, and each question is
+    /// embedded when asked, so that ranking and confidence also weigh closeness in meaning
+    /// (stage 4b, [`crate::semantic`]). One encoder is shared by every engine of a process.
+    pub fn with_encoder(mut self, encoder: Arc<dyn Encoder>) -> Engine {
+        self.semantic = Some(SemanticIndex::build(&self.kb, encoder));
+        self
+    }
+
+    /// The semantic stage's model, when one is attached.
+    pub fn semantic_model(&self) -> Option<&str> {
+        self.semantic.as_ref().map(SemanticIndex::model)
     }
 
     /// Builds what the engine otherwise builds on first use (the typo-correction table, a
@@ -272,6 +291,14 @@ impl Engine {
         .analyse(question);
         let mut ranked = retrieval::retrieve(&self.index, &self.tables, &self.config, &analysed);
         rerank::rerank(&self.overlap(), &analysed, &mut ranked);
+        if let Some(sem) = &self.semantic {
+            if let Some(close) = sem
+                .closeness(question)
+                .filter(|_| !analysed.words.is_empty())
+            {
+                semantic::fuse(&mut ranked, &close, &self.config);
+            }
+        }
         Ranked { analysed, ranked }
     }
 

@@ -20,16 +20,19 @@ pub(crate) struct Scored {
     pub coverage: Option<f32>,
     /// Recall of the entry's best phrasing, once computed (by the re-ranking).
     pub recall: Option<f32>,
+    /// Closeness in meaning to the question (0–1), when the engine has a semantic stage.
+    pub semantic: Option<f32>,
 }
 
 impl Scored {
-    fn new(entry: u32, best_phrasing: u32) -> Scored {
+    pub(crate) fn new(entry: u32, best_phrasing: u32) -> Scored {
         Scored {
             entry,
             score: 0.0,
             best_phrasing,
             coverage: None,
             recall: None,
+            semantic: None,
         }
     }
 }

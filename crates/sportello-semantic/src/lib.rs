@@ -12,12 +12,14 @@
 //! It implements [`sportello_core::Encoder`], which [`sportello_core::Engine::with_encoder`]
 //! uses for the semantic stage. This crate is never part of the wasm build.
 
+mod cache;
 mod error;
 mod file;
 mod model;
 mod quant;
 mod tokenizer;
 
+pub use cache::Cached;
 pub use error::ModelError;
 
 use std::path::Path;

@@ -98,6 +98,8 @@ pub struct FileConfig {
     pub feedback: FeedbackSection,
     #[serde(default)]
     pub store: StoreSection,
+    #[serde(default)]
+    pub semantic: SemanticSection,
     #[serde(default, rename = "agency")]
     pub agencies: Vec<AgencySection>,
 }
@@ -202,6 +204,15 @@ impl Default for FeedbackSection {
             retention_days: 90,
         }
     }
+}
+
+/// The semantic stage: one model for every agency of the process.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SemanticSection {
+    /// The model file (`e5-small-q4.bin`, from scripts/fetch-model.sh), relative to this
+    /// file; empty: matching is lexical (unless `SPORTELLO_MODEL` names one).
+    pub model: String,
 }
 
 /// Where the shared state lives: the feedback store and the delivery ids seen.
@@ -364,6 +375,8 @@ pub struct Config {
     pub feedback_db: Option<PathBuf>,
     pub retention_days: u32,
     pub store: Store,
+    /// The semantic stage's model file, when configured.
+    pub semantic_model: Option<PathBuf>,
     pub agencies: Vec<AgencyConfig>,
 }
 
@@ -537,6 +550,9 @@ impl Config {
                 .then(|| base.join(&file.feedback.database)),
             retention_days: file.feedback.retention_days,
             store,
+            semantic_model: (!file.semantic.model.trim().is_empty())
+                .then(|| base.join(file.semantic.model.trim()))
+                .or_else(|| env("SPORTELLO_MODEL").map(PathBuf::from)),
             agencies,
         })
     }

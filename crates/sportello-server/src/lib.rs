@@ -35,6 +35,7 @@ pub mod pg;
 pub mod ratelimit;
 pub mod report;
 pub mod routes;
+pub mod semantic;
 pub mod signature;
 pub mod state;
 
@@ -64,6 +65,8 @@ pub enum ServeError {
     },
     #[error("errore del server: {0}")]
     Io(#[from] std::io::Error),
+    #[error("modello della fase semantica: {0}")]
+    Model(String),
 }
 
 /// A configured server, ready to run on a listener.

@@ -9,7 +9,7 @@ use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use arc_swap::ArcSwap;
 use sportello_core::load::{load_path, LoadError};
-use sportello_core::{Engine, EngineError};
+use sportello_core::{Encoder, Engine, EngineError};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -36,7 +36,10 @@ pub enum ReloadError {
 }
 
 /// Loads and checks a KB and builds its engine. Any error in the KB refuses it.
-pub fn build_engine(path: &Path) -> Result<Engine, ReloadError> {
+pub fn build_engine(
+    path: &Path,
+    encoder: Option<&Arc<dyn Encoder>>,
+) -> Result<Engine, ReloadError> {
     let loaded = load_path(path)?;
     let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
     if let Some(first) = errors.first() {
@@ -49,7 +52,12 @@ pub fn build_engine(path: &Path) -> Result<Engine, ReloadError> {
     if loaded.kb.entries.is_empty() {
         return Err(ReloadError::Empty(path.display().to_string()));
     }
-    let engine = Engine::new(loaded.kb)?;
+    let mut engine = Engine::new(loaded.kb)?;
+    if let Some(e) = encoder {
+        // Phrasings already embedded (an unchanged entry on reload) come from the encoder's
+        // memory.
+        engine = engine.with_encoder(e.clone());
+    }
     // Built here, off the request path, rather than on a citizen's first misspelt question.
     engine.warm_up();
     Ok(engine)
@@ -85,6 +93,8 @@ pub fn fingerprint(path: &Path) -> u64 {
 pub struct AgencyState {
     pub config: AgencyConfig,
     engine: ArcSwap<Engine>,
+    /// The process's sentence encoder, when the semantic stage is on.
+    encoder: Option<Arc<dyn Encoder>>,
     fingerprint: Mutex<u64>,
     /// The engine replaced by the last reload, dropped at the next one on the blocking thread,
     /// so freeing an index never happens on the request path.
@@ -94,12 +104,16 @@ pub struct AgencyState {
 }
 
 impl AgencyState {
-    pub fn new(config: AgencyConfig) -> Result<AgencyState, ReloadError> {
+    pub fn new(
+        config: AgencyConfig,
+        encoder: Option<Arc<dyn Encoder>>,
+    ) -> Result<AgencyState, ReloadError> {
         let fp = fingerprint(&config.kb);
-        let engine = build_engine(&config.kb)?;
+        let engine = build_engine(&config.kb, encoder.as_ref())?;
         Ok(AgencyState {
             config,
             engine: ArcSwap::from_pointee(engine),
+            encoder,
             fingerprint: Mutex::new(fp),
             retired: Mutex::new(None),
             reloading: tokio::sync::Mutex::new(()),
@@ -129,7 +143,7 @@ impl AgencyState {
             // Remember the attempt even if it fails: the next change triggers a new one.
             *last = fp;
             drop(last);
-            let engine = build_engine(&this.config.kb)?;
+            let engine = build_engine(&this.config.kb, this.encoder.as_ref())?;
             let old = this.engine.swap(Arc::new(engine));
             let older = this
                 .retired
@@ -196,12 +210,14 @@ impl AppState {
     /// Builds every agency's engine; the error names the first agency that fails.
     pub fn new(config: &Config, feedback: FeedbackSink) -> Result<AppState, crate::ServeError> {
         let mut agencies = HashMap::new();
+        let encoder = crate::semantic::open(config.semantic_model.as_deref())?;
         for a in &config.agencies {
-            let state =
-                AgencyState::new(a.clone()).map_err(|source| crate::ServeError::Agency {
+            let state = AgencyState::new(a.clone(), encoder.clone()).map_err(|source| {
+                crate::ServeError::Agency {
                     agency: a.id.clone(),
                     source,
-                })?;
+                }
+            })?;
             tracing::info!(
                 agency = a.id.as_str(),
                 entries = state.engine().kb().entries.len(),
