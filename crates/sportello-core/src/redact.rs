@@ -21,7 +21,21 @@
 /// The text with personal data replaced by placeholders such as `[TELEFONO]`, after
 /// [`strip_controls`].
 pub fn redact(text: &str) -> String {
-    let clean = strip_controls(text);
+    let mut out = redact_once(&strip_controls(text));
+    // A placeholder can open a word boundary that the text did not have ("Mc4 2811…" after a
+    // name): a few more passes take what it exposes, so that redacting twice changes nothing.
+    for _ in 0..3 {
+        let again = redact_once(&out);
+        if again == out {
+            break;
+        }
+        out = again;
+    }
+    out
+}
+
+/// One pass of the detectors over a text without control characters.
+fn redact_once(clean: &str) -> String {
     let chars: Vec<char> = clean.chars().collect();
     let mut out = String::with_capacity(clean.len());
     let mut i = 0;
@@ -697,7 +711,8 @@ fn name_after_cue(s: &[char], i: usize) -> Option<Found> {
     let mut k = start;
     while count < 3 {
         let we = word_end(s, k);
-        if we == k || !is_name_word(s, k, we) {
+        // A name's word ends the token: "Mc4" is a code, not a name cut before its digit.
+        if we == k || !ends_word(s, we) || !is_name_word(s, k, we) {
             break;
         }
         end = we;
@@ -770,6 +785,7 @@ mod tests {
             // twice found a number the first pass missed).
             ("0812 1010 0000 012rivesi@exam.it", "[TELEFONO] [EMAIL]"),
             ("333 1234567 2a", "[TELEFONO] 2a"),
+            ("mi chiamo Mc4 2811 10", "mi chiamo Mc4 2811 10"),
             ("(+39) 333.123.4567 ore pasti", "[TELEFONO] ore pasti"),
             // Dates and protocol numbers are kept.
             ("appuntamento il 12/05/2024", "appuntamento il 12/05/2024"),
