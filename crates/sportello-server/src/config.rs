@@ -640,6 +640,32 @@ access_token_env = "X"
     }
 
     #[test]
+    fn semantic_model_from_the_file_else_the_environment() {
+        let with = |semantic: &str, model_env: Option<&'static str>| {
+            let file: FileConfig = toml::from_str(&format!("{semantic}\n{TEXT}")).unwrap();
+            Config::resolve(file, Path::new("/etc/sportello"), move |n| {
+                if n == "SPORTELLO_MODEL" {
+                    model_env.map(String::from)
+                } else {
+                    env(n)
+                }
+            })
+            .unwrap()
+            .semantic_model
+        };
+        assert_eq!(
+            with("[semantic]\nmodel = \"modelli/e5.bin\"", Some("/altro.bin")),
+            Some(PathBuf::from("/etc/sportello/modelli/e5.bin"))
+        );
+        assert_eq!(
+            with("", Some("/m/e5.bin")),
+            Some(PathBuf::from("/m/e5.bin"))
+        );
+        assert_eq!(with("[semantic]\nmodel = \"\"", None), None);
+        assert_eq!(with("", None), None);
+    }
+
+    #[test]
     fn missing_secret_names_the_variable() {
         let file: FileConfig = toml::from_str(TEXT).unwrap();
         let err = Config::resolve(file, Path::new("."), |n| {
