@@ -5,6 +5,8 @@
 #   bash examples/bot/load.sh            # 10 s per pass, 2 threads, 50 connections
 #   DURATION=5 CONNECTIONS=20 bash examples/bot/load.sh
 #   STORE=postgres bash examples/bot/load.sh   # feedback and delivery ids in PostgreSQL
+#   MODEL=path/e5-small-q4.bin bash examples/bot/load.sh   # with the semantic stage
+#   MODEL=… SCRIPT=examples/bot/ask-mixed.lua bash …        # 1 request in 10 a new question
 #
 # STORE=postgres starts Debian's PostgreSQL (scripts/pg-test-db.sh, root or sudo) and uses a
 # fresh database sportello_load; the default, STORE=sqlite, writes a SQLite file.
@@ -22,6 +24,8 @@ MIN_RPS=${MIN_RPS:-5000}
 MAX_P99_MS=${MAX_P99_MS:-20}
 TARGET=${CARGO_TARGET_DIR:-target}
 STORE=${STORE:-sqlite}
+MODEL=${MODEL:-}
+SCRIPT=${SCRIPT:-examples/bot/ask.lua}
 
 command -v wrk >/dev/null || { echo "wrk non trovato: apt-get install -y wrk" >&2; exit 2; }
 cargo build --release -p sportello-cli >&2
@@ -41,6 +45,12 @@ sed -e "s|^kb = .*|kb = \"$WORK/kb\"|" \
     -e "s|^reload_poll_seconds = .*|reload_poll_seconds = 1|" \
     -e "s|^api_per_minute = .*|api_per_minute = 0|" \
     examples/bot/sportello.toml > "$WORK/sportello.toml"
+if [ -n "$MODEL" ]; then
+  sed -i -e "s|^# model = .*|model = \"$MODEL\"|" "$WORK/sportello.toml"
+  echo "== matching: lexical and semantic ($MODEL)"
+else
+  echo "== matching: lexical"
+fi
 if [ "$STORE" = postgres ]; then
   base=$(bash scripts/pg-test-db.sh | tail -n 1)
   psql "$base" -XqAt -c "DROP DATABASE IF EXISTS sportello_load WITH (FORCE)" -c "CREATE DATABASE sportello_load"
@@ -62,7 +72,7 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && 
 curl -sf -XPOST "$URL" -H "Content-Type: application/json" -d '{"question":"quanto costa la carta d'"'"'identità"}' | grep -q '"kind":"answer"'
 
 # Warm-up.
-wrk -t1 -c4 -d2s -s examples/bot/ask.lua "$URL" >/dev/null
+wrk -t1 -c4 -d2s -s "$SCRIPT" "$URL" >/dev/null
 
 fail=0
 check() { # $1 = pass name, $2 = wrk output
@@ -81,12 +91,12 @@ check() { # $1 = pass name, $2 = wrk output
 }
 
 echo "== pass 1: steady load (${DURATION}s, $THREADS threads, $CONNECTIONS connections)"
-out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s examples/bot/ask.lua "$URL")
+out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$SCRIPT" "$URL")
 echo "$out"
 check steady "$out"
 
 echo "== pass 2: same load, knowledge base reloaded during it (file changes and SIGHUP)"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s examples/bot/ask.lua "$URL" >"$WORK/wrk2.txt" &
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$SCRIPT" "$URL" >"$WORK/wrk2.txt" &
 WRK_PID=$!
 ENTRY="$WORK/kb/entries/biblioteca-orari.md"
 steps=$(( DURATION / 2 ))
