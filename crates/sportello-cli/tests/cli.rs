@@ -650,15 +650,17 @@ fn build_refuses_a_kb_with_errors() {
 /// Runs sportello with its standard output a pipe whose reader has already gone (what
 /// `sportello export … | head -1` leaves behind once `head` has its line).
 fn with_closed_stdout(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sportello"))
+    // The reader is closed before the process starts, so every write meets a broken pipe
+    // however fast it runs.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_sportello"))
         .args(args)
-        .stdout(std::process::Stdio::piped())
+        .env_remove("SPORTELLO_MODEL")
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run sportello");
-    // Closed before the KB is loaded, so every write meets a broken pipe.
-    drop(child.stdout.take());
-    child.wait_with_output().expect("wait for sportello")
+        .output()
+        .expect("run sportello")
 }
 
 #[test]

@@ -136,6 +136,9 @@ match_config! {
         /// Semantic stage (with an encoder): share of the ranking score that comes from the
         /// closeness in meaning (0–1); the rest is the lexical score relative to the best.
         semantic_weight: f32 = 0.5,
+        /// Semantic stage: share of an entry's closeness that comes from its answer ("passage:"
+        /// side) rather than its best phrasing (its first 1,000 characters); 0 embeds no answers.
+        semantic_answer: f32 = 0.2,
         /// Semantic stage: share of the confidence that comes from the closeness in meaning.
         semantic_confidence: f32 = 0.5,
         /// Semantic stage: the cosine at and below which two questions count as unrelated.

@@ -231,7 +231,8 @@ impl Engine {
     /// embedded when asked, so that ranking and confidence also weigh closeness in meaning
     /// (stage 4b, [`crate::semantic`]). One encoder is shared by every engine of a process.
     pub fn with_encoder(mut self, encoder: Arc<dyn Encoder>) -> Engine {
-        self.semantic = Some(SemanticIndex::build(&self.kb, encoder));
+        let with_answers = self.config.semantic_answer > 0.0;
+        self.semantic = Some(SemanticIndex::build(&self.kb, encoder, with_answers));
         self
     }
 
@@ -293,7 +294,7 @@ impl Engine {
         rerank::rerank(&self.overlap(), &analysed, &mut ranked);
         if let Some(sem) = &self.semantic {
             if let Some(close) = sem
-                .closeness(question)
+                .closeness(question, self.config.semantic_answer)
                 .filter(|_| !analysed.words.is_empty())
             {
                 semantic::fuse(&mut ranked, &close, &self.config);

@@ -15,6 +15,11 @@ pub trait Encoder: Send + Sync {
     fn embed_queries(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         texts.iter().map(|t| self.embed_query(t)).collect()
     }
+    /// The vectors of documents compared with questions (answers): e5's "passage: " side.
+    /// By default the same as [`Encoder::embed_queries`].
+    fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.embed_queries(texts)
+    }
 }
 
 use crate::config::MatchConfig;
@@ -37,6 +42,8 @@ pub(crate) struct SemanticIndex {
     /// The entry and the phrasing (its position in [`crate::kb::Entry::phrasings`]) of each
     /// vector.
     owners: Vec<(u32, u32)>,
+    /// One vector per entry: its answer (empty when answers are not embedded).
+    answers: Vec<f32>,
     entries: usize,
 }
 
@@ -49,7 +56,11 @@ pub(crate) struct Closeness {
 
 impl SemanticIndex {
     /// Embeds every phrasing of `kb` with `encoder`.
-    pub fn build(kb: &KnowledgeBase, encoder: Arc<dyn Encoder>) -> SemanticIndex {
+    pub fn build(
+        kb: &KnowledgeBase,
+        encoder: Arc<dyn Encoder>,
+        with_answers: bool,
+    ) -> SemanticIndex {
         let mut texts = Vec::new();
         let mut owners = Vec::new();
         for (e, entry) in kb.entries.iter().enumerate() {
@@ -59,16 +70,29 @@ impl SemanticIndex {
             }
         }
         let dim = encoder.dim();
-        let mut vectors = Vec::with_capacity(texts.len() * dim);
-        for v in encoder.embed_queries(&texts) {
-            // A vector of another size would misalign every later one: pad or cut it.
-            vectors.extend(v.iter().copied().chain(std::iter::repeat(0.0)).take(dim));
-        }
+        // A vector of another size would misalign every later one: pad or cut it.
+        let flat = |vs: Vec<Vec<f32>>| -> Vec<f32> {
+            vs.iter()
+                .flat_map(|v| v.iter().copied().chain(std::iter::repeat(0.0)).take(dim))
+                .collect()
+        };
+        let vectors = flat(encoder.embed_queries(&texts));
+        let answers = if with_answers {
+            let answers: Vec<&str> = kb
+                .entries
+                .iter()
+                .map(|e| cut(&e.answer, ANSWER_CHARS))
+                .collect();
+            flat(encoder.embed_passages(&answers))
+        } else {
+            Vec::new()
+        };
         SemanticIndex {
             encoder,
             dim,
             vectors,
             owners,
+            answers,
             entries: kb.entries.len(),
         }
     }
@@ -80,7 +104,7 @@ impl SemanticIndex {
 
     /// Per entry, its closeness to `question` (cosine −1 when it has no phrasing); `None`
     /// when the encoder gave no usable vector (then the stage adds no evidence).
-    pub fn closeness(&self, question: &str) -> Option<Vec<Closeness>> {
+    pub fn closeness(&self, question: &str, answer_share: f32) -> Option<Vec<Closeness>> {
         let q = self.encoder.embed_query(question);
         if q.len() != self.dim || self.dim == 0 || !q.iter().all(|x| x.is_finite()) {
             return None;
@@ -102,8 +126,24 @@ impl SemanticIndex {
                 };
             }
         }
+        if !self.answers.is_empty() && answer_share > 0.0 {
+            for (v, b) in self.answers.chunks_exact(self.dim).zip(best.iter_mut()) {
+                let cosine: f32 = v.iter().zip(&q).map(|(a, b)| a * b).sum();
+                b.cosine = (1.0 - answer_share) * b.cosine + answer_share * cosine;
+            }
+        }
         Some(best)
     }
+}
+
+/// How much of an answer is embedded (its opening says what it is about).
+const ANSWER_CHARS: usize = 1000;
+
+/// The first `max` characters of `text` (at a character boundary).
+fn cut(text: &str, max: usize) -> &str {
+    text.char_indices()
+        .nth(max)
+        .map_or(text, |(i, _)| &text[..i])
 }
 
 /// A cosine as a share of the range where the encoder tells related from unrelated questions

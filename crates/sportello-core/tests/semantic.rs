@@ -2,7 +2,7 @@
 //! stand-in encoder whose vectors are bags of concepts: what the stage must do with any
 //! encoder, whatever its model (the real model's figures are in docs/quality.md).
 
-use sportello_core::{load, Encoder, Engine, Reply};
+use sportello_core::{load, Encoder, Engine, MatchConfig, Reply};
 use std::sync::Arc;
 
 /// Words (Italian and English) grouped by concept; a text's vector counts its concepts, and
@@ -80,6 +80,18 @@ fn lexical() -> Engine {
     Engine::new(load::load_path(path).unwrap().kb).unwrap()
 }
 
+/// The engine whose closeness comes from phrasings only (`semantic_answer` 0): the stand-in
+/// encoder's answer vectors are bags of every concept an answer mentions.
+fn phrasings_only() -> Engine {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../knowledge-base/comune-di-esempio"
+    );
+    let mut config = MatchConfig::default();
+    config.set("semantic_answer", "0").unwrap();
+    Engine::with_config(load::load_path(path).unwrap().kb, config).unwrap()
+}
+
 fn first_id(reply: &Reply) -> Option<String> {
     match reply {
         Reply::Answer { id, .. } => Some(id.clone()),
@@ -94,7 +106,7 @@ fn a_question_with_no_word_in_common_finds_its_entry_by_meaning() {
     let plain = lexical();
     assert!(plain.semantic_model().is_none());
     assert_eq!(first_id(&plain.ask(q)), None, "lexically nothing matches");
-    let semantic = lexical().with_encoder(Arc::new(Concepts));
+    let semantic = phrasings_only().with_encoder(Arc::new(Concepts));
     assert_eq!(semantic.semantic_model(), Some("concepts-test"));
     let (reply, ranking) = semantic.ask_with_ranking(q, 5);
     assert_eq!(ranking[0].id, "cie-smarrimento-furto", "{ranking:?}");
@@ -105,7 +117,7 @@ fn a_question_with_no_word_in_common_finds_its_entry_by_meaning() {
 
 #[test]
 fn meaning_reorders_lexical_candidates_and_unrelated_questions_are_still_declined() {
-    let semantic = lexical().with_encoder(Arc::new(Concepts));
+    let semantic = phrasings_only().with_encoder(Arc::new(Concepts));
     // Lexically "carta d'identità" matches several entries; the lost-card meaning decides.
     let ranking = semantic.search("carta d'identità: l'ho smarrita, cosa faccio?", 3);
     assert_eq!(ranking[0].id, "cie-smarrimento-furto", "{ranking:?}");
@@ -130,4 +142,42 @@ fn a_broken_encoder_does_not_panic_and_lexical_answers_stand() {
     );
     let _ = broken.ask("");
     let _ = broken.ask(&"parola ".repeat(5000));
+}
+
+/// Counts the passages it is asked to embed.
+struct CountingPassages(std::sync::atomic::AtomicUsize);
+
+impl Encoder for CountingPassages {
+    fn id(&self) -> &str {
+        "counting"
+    }
+    fn dim(&self) -> usize {
+        Concepts.dim()
+    }
+    fn embed_query(&self, text: &str) -> Vec<f32> {
+        Concepts.embed_query(text)
+    }
+    fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.0
+            .fetch_add(texts.len(), std::sync::atomic::Ordering::Relaxed);
+        texts.iter().map(|t| Concepts.embed_query(t)).collect()
+    }
+}
+
+#[test]
+fn answers_are_embedded_on_the_passage_side_only_when_they_count() {
+    let entries = lexical().kb().entries.len();
+    let counting = Arc::new(CountingPassages(Default::default()));
+    let with_answers = lexical().with_encoder(counting.clone());
+    assert_eq!(
+        counting.0.load(std::sync::atomic::Ordering::Relaxed),
+        entries,
+        "one passage per entry, by default"
+    );
+    assert!(!with_answers
+        .search("ho perso la carta d'identità", 3)
+        .is_empty());
+    let counting = Arc::new(CountingPassages(Default::default()));
+    let _ = phrasings_only().with_encoder(counting.clone());
+    assert_eq!(counting.0.load(std::sync::atomic::Ordering::Relaxed), 0);
 }

@@ -91,9 +91,30 @@ impl<E: Encoder> Encoder for Cached<E> {
     }
 
     fn embed_queries(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.batch(texts, "", |missing| self.inner.embed_queries(missing))
+    }
+
+    fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        // Another key space: the same text is another vector on the "passage: " side.
+        self.batch(texts, PASSAGE, |missing| self.inner.embed_passages(missing))
+    }
+}
+
+/// Prefix of the keys of passage vectors (a control character no question keeps).
+const PASSAGE: &str = "\u{1}passage\u{1}";
+
+impl<E: Encoder> Cached<E> {
+    /// The vectors of `texts`, those not remembered computed by `compute` in one batch.
+    fn batch(
+        &self,
+        texts: &[&str],
+        prefix: &str,
+        compute: impl FnOnce(&[&str]) -> Vec<Vec<f32>>,
+    ) -> Vec<Vec<f32>> {
+        let keys: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
         let mut out: Vec<Option<Vec<f32>>> = {
             let mut g = self.lock();
-            texts.iter().map(|t| g.get(t).map(|v| v.to_vec())).collect()
+            keys.iter().map(|k| g.get(k).map(|v| v.to_vec())).collect()
         };
         let missing: Vec<&str> = texts
             .iter()
@@ -105,12 +126,12 @@ impl<E: Encoder> Encoder for Cached<E> {
             .fetch_add((texts.len() - missing.len()) as u64, Ordering::Relaxed);
         self.misses
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
-        let mut computed = self.inner.embed_queries(&missing).into_iter();
+        let mut computed = compute(&missing).into_iter();
         let mut g = self.lock();
-        for (t, slot) in texts.iter().zip(out.iter_mut()) {
+        for (k, slot) in keys.iter().zip(out.iter_mut()) {
             if slot.is_none() {
                 let v: Arc<[f32]> = computed.next().unwrap_or_default().into();
-                g.put(t, v.clone(), self.capacity);
+                g.put(k, v.clone(), self.capacity);
                 *slot = Some(v.to_vec());
             }
         }

@@ -166,6 +166,10 @@ impl sportello_core::Encoder for E5 {
     fn embed_queries(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         self.embed_many(texts, Kind::Query)
     }
+
+    fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.embed_many(texts, Kind::Passage)
+    }
 }
 
 /// The model named by `--model`, else by `SPORTELLO_MODEL`; `None` when neither is set.
