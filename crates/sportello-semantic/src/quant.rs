@@ -148,28 +148,19 @@ pub(crate) fn matmul(w: &Matrix, bias: &[f32], x: &Quantized, y: &mut Vec<f32>) 
 unsafe fn matmul_avx2(w: &Matrix, bias: &[f32], x: &Quantized, y: &mut [f32]) {
     use std::arch::x86_64::*;
     // Per block: the 32 byte products summed exactly to eight 32-bit lanes, scaled by
-    // scale_w × scale_a and added into eight f32 lanes; one horizontal sum per output.
-    let cols = w.cols;
-    let nb = cols / QK;
-    let tokens = x.tokens();
-    for r in 0..w.rows {
-        let wr = &w.weights[r * cols..(r + 1) * cols];
-        let ws = &w.scales[r * nb..(r + 1) * nb];
-        for t in 0..tokens {
-            let xr = &x.values[t * cols..(t + 1) * cols];
-            let xs = &x.scales[t * nb..(t + 1) * nb];
-            // SAFETY: AVX2 and FMA are enabled on this function, and so in what it calls.
-            unsafe {
-                let mut acc = _mm256_setzero_ps();
-                for b in 0..nb {
-                    let lanes = block_lanes(&wr[b * QK..(b + 1) * QK], &xr[b * QK..(b + 1) * QK]);
-                    let scale = _mm256_set1_ps(ws[b] * xs[b]);
-                    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), scale, acc);
-                }
-                y[t * w.rows + r] = bias[r] + hsum(acc);
+    // scale_w × scale_a and added into eight f32 lanes; one horizontal sum per output. The
+    // closure inherits this function's target features.
+    each_output(w, bias, x, y, |wr, ws, xr, xs| {
+        // SAFETY: AVX2 and FMA are enabled here, and so in what is called.
+        unsafe {
+            let mut acc = _mm256_setzero_ps();
+            for (b, (ws, xs)) in ws.iter().zip(xs).enumerate() {
+                let lanes = block_lanes(&wr[b * QK..(b + 1) * QK], &xr[b * QK..(b + 1) * QK]);
+                acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lanes), _mm256_set1_ps(ws * xs), acc);
             }
+            hsum(acc)
         }
-    }
+    });
 }
 
 /// The sum of eight f32 lanes.
@@ -223,21 +214,35 @@ fn dot32(a: &[i8], b: &[i8]) -> i32 {
 
 #[inline(always)]
 fn matmul_generic(w: &Matrix, bias: &[f32], x: &Quantized, y: &mut [f32]) {
+    each_output(w, bias, x, y, |wr, ws, xr, xs| {
+        let mut acc = 0f32;
+        for (b, (ws, xs)) in ws.iter().zip(xs).enumerate() {
+            acc += ws * xs * dot32(&wr[b * QK..], &xr[b * QK..]) as f32;
+        }
+        acc
+    });
+}
+
+/// `y[t, r] = bias[r] + row_dot(weights and scales of row r, values and scales of token t)`
+/// for every row and token: the loop both products share (inlined, so that `row_dot` is
+/// compiled with the caller's target features).
+#[inline(always)]
+fn each_output(
+    w: &Matrix,
+    bias: &[f32],
+    x: &Quantized,
+    y: &mut [f32],
+    row_dot: impl Fn(&[i8], &[f32], &[i8], &[f32]) -> f32,
+) {
     let cols = w.cols;
     let nb = cols / QK;
-    let tokens = x.tokens();
     for r in 0..w.rows {
         let wr = &w.weights[r * cols..(r + 1) * cols];
         let ws = &w.scales[r * nb..(r + 1) * nb];
-        for t in 0..tokens {
+        for t in 0..x.tokens() {
             let xr = &x.values[t * cols..(t + 1) * cols];
             let xs = &x.scales[t * nb..(t + 1) * nb];
-            let mut acc = 0f32;
-            for b in 0..nb {
-                let s = dot32(&wr[b * QK..], &xr[b * QK..]);
-                acc += ws[b] * xs[b] * s as f32;
-            }
-            y[t * w.rows + r] = bias[r] + acc;
+            y[t * w.rows + r] = bias[r] + row_dot(wr, ws, xr, xs);
         }
     }
 }
