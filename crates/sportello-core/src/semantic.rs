@@ -117,7 +117,7 @@ impl SemanticIndex {
             self.entries
         ];
         for (v, &(e, p)) in self.vectors.chunks_exact(self.dim).zip(&self.owners) {
-            let cosine: f32 = v.iter().zip(&q).map(|(a, b)| a * b).sum();
+            let cosine = dot(v, &q);
             let b = &mut best[e as usize];
             if cosine > b.cosine {
                 *b = Closeness {
@@ -128,12 +128,17 @@ impl SemanticIndex {
         }
         if !self.answers.is_empty() && answer_share > 0.0 {
             for (v, b) in self.answers.chunks_exact(self.dim).zip(best.iter_mut()) {
-                let cosine: f32 = v.iter().zip(&q).map(|(a, b)| a * b).sum();
+                let cosine = dot(v, &q);
                 b.cosine = (1.0 - answer_share) * b.cosine + answer_share * cosine;
             }
         }
         Some(best)
     }
+}
+
+/// The dot product of two vectors (their cosine, both being unit vectors).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// How much of an answer is embedded (its opening says what it is about).
@@ -160,17 +165,21 @@ pub(crate) fn scaled(cosine: f32, config: &MatchConfig) -> f32 {
 pub(crate) fn fuse(ranked: &mut Vec<Scored>, close: &[Closeness], config: &MatchConfig) {
     let w = config.semantic_weight.clamp(0.0, 1.0);
     let mut nearest: Vec<u32> = (0..close.len() as u32).collect();
-    nearest.sort_by(|a, b| {
+    let closer = |a: &u32, b: &u32| {
         close[*b as usize]
             .cosine
             .total_cmp(&close[*a as usize].cosine)
             .then(a.cmp(b))
-    });
+    };
+    // Only the closest few are wanted: no sort of every entry on each question.
+    if nearest.len() > SEMANTIC_DEPTH {
+        nearest.select_nth_unstable_by(SEMANTIC_DEPTH, closer);
+        nearest.truncate(SEMANTIC_DEPTH);
+    }
+    nearest.sort_by(closer);
     for e in nearest.into_iter().take(SEMANTIC_DEPTH) {
         if !ranked.iter().any(|s| s.entry == e) {
-            let mut s = Scored::new(e, close[e as usize].phrasing);
-            s.score = 0.0;
-            ranked.push(s);
+            ranked.push(Scored::new(e, close[e as usize].phrasing));
         }
     }
     // Re-ranking re-scored only the head: the tail's scores are capped at the head's lowest,
