@@ -33,6 +33,13 @@ fn candidates(list: &[Candidate]) -> String {
 /// The reply as a citizen would read it (plus details for editors with `explain`).
 pub fn reply(engine: &Engine, r: &Reply, explain: bool, ranking: &[Candidate]) -> String {
     let mut out = String::new();
+    for n in r.notices() {
+        let mark = match n.priority {
+            sportello_core::Priority::High => "AVVISO URGENTE",
+            sportello_core::Priority::Normal => "AVVISO",
+        };
+        out.push_str(&format!("[{mark}] {}\n\n", n.text.trim()));
+    }
     match r {
         Reply::Answer {
             question,
@@ -85,6 +92,7 @@ pub fn reply(engine: &Engine, r: &Reply, explain: bool, ranking: &[Candidate]) -
             message,
             options,
             confidence,
+            ..
         } => {
             out.push_str(&format!("{message}\n"));
             for (i, c) in options.iter().enumerate() {

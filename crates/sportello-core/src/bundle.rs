@@ -6,7 +6,7 @@
 
 use crate::config::MatchConfig;
 use crate::engine::{Engine, EngineError};
-use crate::kb::{Agency, Entry, KnowledgeBase};
+use crate::kb::{Agency, Entry, KnowledgeBase, Notice};
 use crate::prebuilt::PrebuiltError;
 use crate::render::Rendered;
 use crate::smalltalk::SmallTalkOverride;
@@ -29,6 +29,12 @@ pub struct Bundle {
     /// Each entry's answer, rendered, in the order of `entries`.
     #[serde(default)]
     pub rendered: Vec<Rendered>,
+    /// Time-limited notices, shown by the engine before the replies they concern.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<Notice>,
+    /// Each notice rendered, in the order of `notices`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices_rendered: Vec<Rendered>,
     /// The engine's tables and index ([`crate::prebuilt`]), base64: the browser opens the
     /// engine from them instead of building it. Optional; ignored when it does not match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -98,6 +104,8 @@ pub fn to_json(kb: &KnowledgeBase) -> String {
         entries: kb.entries.clone(),
         smalltalk: kb.smalltalk.clone(),
         rendered,
+        notices: kb.notices.clone(),
+        notices_rendered: crate::notices::render(&kb.notices),
         prebuilt: prebuilt.map(|bytes| BASE64.encode(bytes)),
         sportello: env!("CARGO_PKG_VERSION").to_string(),
         data_version: versions.map(|v| v.0),
@@ -106,36 +114,53 @@ pub fn to_json(kb: &KnowledgeBase) -> String {
     serde_json::to_string(&bundle).expect("a bundle of strings always serialises")
 }
 
+/// A bundle taken apart.
+struct Parts {
+    kb: KnowledgeBase,
+    rendered: Vec<Rendered>,
+    notices_rendered: Vec<Rendered>,
+    /// The prebuilt data, base64.
+    prebuilt: Option<String>,
+    /// The version that wrote it.
+    sportello: String,
+}
+
 impl Bundle {
-    /// The knowledge base, the rendered answers, the (base64) prebuilt data and the version
-    /// that wrote it.
-    fn into_parts(self) -> (KnowledgeBase, Vec<Rendered>, Option<String>, String) {
+    fn into_parts(self) -> Parts {
         let kb = KnowledgeBase {
             agency: self.agency,
             entries: self.entries,
             smalltalk: self.smalltalk,
+            notices: self.notices,
         };
-        (kb, self.rendered, self.prebuilt, self.sportello)
+        Parts {
+            kb,
+            rendered: self.rendered,
+            notices_rendered: self.notices_rendered,
+            prebuilt: self.prebuilt,
+            sportello: self.sportello,
+        }
     }
 }
 
 /// Reads a bundle back into a knowledge base.
 pub fn from_json(text: &str) -> Result<KnowledgeBase, BundleError> {
-    read(text).map(|b| b.into_parts().0)
+    read(text).map(|b| b.into_parts().kb)
 }
 
 /// Builds the engine of a bundle, with the answers it carries already rendered.
 #[cfg(feature = "index")]
 pub fn engine(text: &str) -> Result<Engine, BundleError> {
-    let (kb, rendered, prebuilt, _) = read(text)?.into_parts();
+    let parts = read(text)?.into_parts();
     // Prebuilt data that is not valid base64 is treated like data that does not match.
-    let prebuilt = prebuilt.and_then(|p| BASE64.decode(p).ok());
-    Ok(Engine::from_prebuilt_or_kb(
-        kb,
+    let prebuilt = parts.prebuilt.and_then(|p| BASE64.decode(p).ok());
+    let engine = Engine::from_prebuilt_or_kb(
+        parts.kb,
         MatchConfig::default(),
-        rendered,
+        parts.rendered,
         prebuilt.as_deref(),
-    )?)
+    )?;
+    Ok(engine.with_rendered_notices(&parts.notices_rendered))
 }
 
 /// Opens the engine of a bundle from its prebuilt data only, never building the index: what
@@ -144,7 +169,13 @@ pub fn engine(text: &str) -> Result<Engine, BundleError> {
 /// data version or analysis version this build does not read, or for other options, is an
 /// error that says which `sportello build` to run.
 pub fn open(text: &str) -> Result<Engine, BundleError> {
-    let (kb, rendered, prebuilt, sportello) = read(text)?.into_parts();
+    let Parts {
+        kb,
+        rendered,
+        notices_rendered,
+        prebuilt,
+        sportello,
+    } = read(text)?.into_parts();
     let data = prebuilt.ok_or(BundleError::NoPrebuilt)?;
     let refused = |source| BundleError::Prebuilt {
         source,
@@ -153,10 +184,13 @@ pub fn open(text: &str) -> Result<Engine, BundleError> {
     let data = BASE64
         .decode(data)
         .map_err(|_| refused(PrebuiltError::Damaged("base64 non valido")))?;
-    Engine::from_prebuilt(kb, MatchConfig::default(), rendered, &data).map_err(|e| match e {
-        EngineError::Prebuilt(p) => refused(p),
-        other => BundleError::Engine(other),
-    })
+    let engine = Engine::from_prebuilt(kb, MatchConfig::default(), rendered, &data).map_err(
+        |e| match e {
+            EngineError::Prebuilt(p) => refused(p),
+            other => BundleError::Engine(other),
+        },
+    )?;
+    Ok(engine.with_rendered_notices(&notices_rendered))
 }
 
 /// Parses the bundle once; only when that fails is it read again for its format number, so

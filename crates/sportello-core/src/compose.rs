@@ -39,6 +39,7 @@ impl Replier<'_> {
                 message: messages::CLARIFY.into(),
                 confidence,
                 options,
+                notices: Vec::new(),
             },
             Verdict::Decline(reason, candidates) => self.decline(reason, candidates),
             Verdict::Refer(office, candidates) => self.refer(office, candidates),
@@ -68,6 +69,7 @@ impl Replier<'_> {
             confidence,
             related,
             why,
+            notices: Vec::new(),
         }
     }
 
@@ -128,6 +130,7 @@ impl Replier<'_> {
             reason: DeclineReason::OtherOffice,
             contacts: self.kb.agency.contacts.clone(),
             candidates,
+            notices: Vec::new(),
         }
     }
 
@@ -141,6 +144,7 @@ impl Replier<'_> {
             reason,
             contacts: self.kb.agency.contacts.clone(),
             candidates,
+            notices: Vec::new(),
         }
     }
 }

@@ -59,11 +59,33 @@ impl Timestamp {
     /// Sunday of October at 01:00 UTC, the EU rule since 1996): the date an administration's
     /// "dal 1° marzo" means.
     pub fn date_italy(self) -> Date {
+        Timestamp(self.0.saturating_add(self.date_italy_offset())).date_utc()
+    }
+}
+
+impl Timestamp {
+    /// The moment a clock in Italy shows `date` at `seconds` after midnight (CET or CEST as
+    /// on that day; in the hour the clocks go back, the first of the two moments).
+    pub fn from_italy_local(date: Date, seconds: i64) -> Timestamp {
+        let local = date.days_since_epoch() * DAY + seconds;
+        // Try summer time first: it is right when the moment it gives is in summer time.
+        let summer = Timestamp(local - 2 * 3_600);
+        if summer.date_italy_offset() == 2 * 3_600 {
+            summer
+        } else {
+            Timestamp(local - 3_600)
+        }
+    }
+
+    /// Italy's offset from UTC at this moment, in seconds.
+    fn date_italy_offset(self) -> i64 {
         let year = self.date_utc().year;
         let change = |month| last_sunday(year, month) * DAY + 3_600;
-        let summer = (change(3)..change(10)).contains(&self.0);
-        let offset = if summer { 2 * 3_600 } else { 3_600 };
-        Timestamp(self.0.saturating_add(offset)).date_utc()
+        if (change(3)..change(10)).contains(&self.0) {
+            2 * 3_600
+        } else {
+            3_600
+        }
     }
 }
 
@@ -160,6 +182,21 @@ mod tests {
         let t = Timestamp::from_unix_seconds(date(2026, 10, 25).days_since_epoch() * DAY + 81_000);
         assert_eq!(t.date_italy(), date(2026, 10, 25));
         assert_eq!(last_sunday(2026, 3), date(2026, 3, 29).days_since_epoch());
+        // Italian clock times back to UTC: 08:00 in December is 07:00Z, in July 06:00Z.
+        let t = Timestamp::from_italy_local(date(2026, 12, 4), 8 * 3_600);
+        assert_eq!(
+            t.unix_seconds(),
+            date(2026, 12, 4).days_since_epoch() * DAY + 7 * 3_600
+        );
+        let t = Timestamp::from_italy_local(date(2026, 7, 1), 8 * 3_600);
+        assert_eq!(
+            t.unix_seconds(),
+            date(2026, 7, 1).days_since_epoch() * DAY + 6 * 3_600
+        );
+        // Midnight in Rome on 1 August is 22:00Z on 31 July, and back again.
+        let t = Timestamp::from_italy_local(date(2026, 8, 1), 0);
+        assert_eq!(t.date_italy(), date(2026, 8, 1));
+        assert_eq!(Timestamp(t.0 - 1).date_italy(), date(2026, 7, 31));
         assert_eq!(last_sunday(2026, 10), date(2026, 10, 25).days_since_epoch());
     }
 }

@@ -19,6 +19,7 @@ use crate::context::AskContext;
 use crate::decision;
 use crate::index::{self, KbIndex};
 use crate::kb::{KnowledgeBase, Thresholds};
+use crate::notices::{self, Notices};
 use crate::overlap::Overlap;
 use crate::prebuilt;
 use crate::query::{self, Analysed, QueryAnalysis};
@@ -59,6 +60,8 @@ pub struct Engine {
     prebuilt: bool,
     /// The semantic stage, when an encoder is attached ([`Engine::with_encoder`]).
     semantic: Option<SemanticIndex>,
+    /// The KB's notices, ready to go before replies.
+    notices: Notices,
 }
 
 impl std::fmt::Debug for Engine {
@@ -213,6 +216,7 @@ impl Engine {
         tables.finish(kb.entries.len());
         let thresholds = config.thresholds(kb.agency.thresholds);
         let smalltalk = SmallTalkPack::new(&kb.agency.name, &kb.smalltalk);
+        let notices = Notices::new(&kb.notices, &notices::render(&kb.notices), &kb.entries);
         Engine {
             kb,
             analyzer,
@@ -224,7 +228,18 @@ impl Engine {
             smalltalk,
             prebuilt,
             semantic: None,
+            notices,
         }
+    }
+
+    /// Replaces the notices' rendering with one made elsewhere (a bundle's, in the order of
+    /// the KB's notices), for builds without the Markdown renderer; a list of another length
+    /// is ignored.
+    pub fn with_rendered_notices(mut self, rendered: &[Rendered]) -> Engine {
+        if rendered.len() == self.kb.notices.len() {
+            self.notices = Notices::new(&self.kb.notices, rendered, &self.kb.entries);
+        }
+        self
     }
 
     /// Attaches a sentence encoder: every phrasing is embedded now, and each question is
@@ -423,8 +438,8 @@ impl Engine {
     }
 
     /// Decision and reply for a ranked question and its best candidates (at least three
-    /// when there are), in the caller's context (not read yet).
-    fn decide(&self, r: &Ranked, cands: &[Candidate], _context: &AskContext) -> Reply {
+    /// when there are), in the caller's context, with the notices valid at its moment.
+    fn decide(&self, r: &Ranked, cands: &[Candidate], context: &AskContext) -> Reply {
         let verdict = decision::verdict(
             &self.overlap(),
             self.thresholds,
@@ -432,11 +447,43 @@ impl Engine {
             &r.ranked,
             cands,
         );
-        self.replier().reply(verdict, &r.analysed, &r.ranked)
+        let mut reply = self.replier().reply(verdict, &r.analysed, &r.ranked);
+        self.add_notices(&mut reply, context);
+        reply
     }
 
-    /// Answers with a chosen entry (for instance after a "Forse cercavi…" choice).
+    /// Puts before `reply` the notices valid in `context` that concern the entries it
+    /// offers, or that are global ([`crate::notices`]).
+    fn add_notices(&self, reply: &mut Reply, context: &AskContext) {
+        if self.notices.is_empty() {
+            return;
+        }
+        let offered: Vec<u32> = reply
+            .entry_ids()
+            .iter()
+            .filter_map(|id| self.kb.entries.iter().position(|e| e.id == *id))
+            .map(|i| i as u32)
+            .collect();
+        let shown = self.notices.for_reply(&offered, context.now);
+        if let Some(notices) = reply.notices_mut() {
+            *notices = shown;
+        }
+    }
+
+    /// Answers with a chosen entry (for instance after a "Forse cercavi…" choice), with no
+    /// time given.
     pub fn answer_entry(&self, id: &str) -> Option<Reply> {
+        self.answer_entry_in(id, &AskContext::default())
+    }
+
+    /// [`Engine::answer_entry`] in `context`: with the notices valid at its moment.
+    pub fn answer_entry_in(&self, id: &str, context: &AskContext) -> Option<Reply> {
+        let mut reply = self.chosen_entry(id)?;
+        self.add_notices(&mut reply, context);
+        Some(reply)
+    }
+
+    fn chosen_entry(&self, id: &str) -> Option<Reply> {
         let i = self.kb.entries.iter().position(|e| e.id == id)?;
         let e = &self.kb.entries[i];
         Some(self.replier().answer_reply(

@@ -143,6 +143,12 @@ pub struct Agency {
     /// Optional replacement for the AI-disclosure sentence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ai_disclosure: Option<String>,
+    /// Shared packs whose entries and notices are merged in (folders, relative to the KB's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extends: Vec<String>,
+    /// Ids of pack entries (or notices) left out of this KB.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
 }
 
 impl Default for Agency {
@@ -156,17 +162,84 @@ impl Default for Agency {
             synonyms: Vec::new(),
             thresholds: None,
             ai_disclosure: None,
+            extends: Vec::new(),
+            exclude: Vec::new(),
         }
     }
 }
 
-/// A whole knowledge base: agency, entries and optional small-talk overrides.
+/// How prominently a notice is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    /// An ordinary notice (a changed deadline, new opening hours).
+    #[default]
+    Normal,
+    /// An urgent one (a closure, a strike, a weather alert): shown first and marked.
+    High,
+}
+
+impl Priority {
+    /// `normal` or `high`, as in the wire format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
+}
+
+/// A time-limited notice (avviso): shown before the answers it concerns while it is valid
+/// (`notices/<id>.md` in the native format).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Notice {
+    /// Stable identifier (the file name without `.md`).
+    pub id: String,
+    /// A short title ("Uffici chiusi per sciopero").
+    pub title: String,
+    /// The notice in Markdown.
+    pub text: String,
+    /// First moment the notice is shown: `YYYY-MM-DD` (from midnight) or
+    /// `YYYY-MM-DDTHH:MM[:SS]`, Italian time unless it ends with `Z` or an offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Last moment the notice is shown: `YYYY-MM-DD` (to the end of that day) or a date-time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Topics (entries' tags) the notice concerns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+    /// Ids of the entries the notice concerns. With no topics and no entries the notice is
+    /// global: it is shown with every answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_normal")]
+    pub priority: Priority,
+    /// Where the notice was read from (not part of the interchange format).
+    #[serde(skip)]
+    pub origin: Option<Origin>,
+}
+
+fn is_normal(p: &Priority) -> bool {
+    *p == Priority::Normal
+}
+
+impl Notice {
+    /// True when the notice concerns no particular entry or topic.
+    pub fn is_global(&self) -> bool {
+        self.topics.is_empty() && self.entries.is_empty()
+    }
+}
+
+/// A whole knowledge base: agency, entries, notices and optional small-talk overrides.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct KnowledgeBase {
     pub agency: Agency,
     pub entries: Vec<Entry>,
     /// Small-talk replies overriding the built-in pack, by intent name.
     pub smalltalk: Vec<crate::smalltalk::SmallTalkOverride>,
+    /// Time-limited notices.
+    pub notices: Vec<Notice>,
 }
 
 impl KnowledgeBase {
@@ -176,11 +249,17 @@ impl KnowledgeBase {
             agency: Agency::default(),
             entries,
             smalltalk: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
     /// The entry with this id.
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The notice with this id.
+    pub fn notice(&self, id: &str) -> Option<&Notice> {
+        self.notices.iter().find(|n| n.id == id)
     }
 }

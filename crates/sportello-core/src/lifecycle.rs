@@ -68,7 +68,7 @@ pub fn is_valid_on(entry: &Entry, today: i64) -> bool {
 
 /// One entry that needs a look.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice<'k> {
+pub struct Flagged<'k> {
     pub entry: &'k Entry,
     pub status: Status,
 }
@@ -93,16 +93,16 @@ pub fn status(entry: &Entry, today: i64, review_months: u32) -> Option<Status> {
 }
 
 /// Every entry of `kb` that needs a look on `today`, in KB order.
-pub fn notices(kb: &KnowledgeBase, today: i64, review_months: u32) -> Vec<Notice<'_>> {
+pub fn flagged(kb: &KnowledgeBase, today: i64, review_months: u32) -> Vec<Flagged<'_>> {
     kb.entries
         .iter()
-        .filter_map(|e| status(e, today, review_months).map(|status| Notice { entry: e, status }))
+        .filter_map(|e| status(e, today, review_months).map(|status| Flagged { entry: e, status }))
         .collect()
 }
 
 /// `check`'s warnings: one per entry that needs a look, at the line of the field concerned.
 pub fn diagnostics(kb: &KnowledgeBase, today: i64, review_months: u32) -> Vec<Diagnostic> {
-    notices(kb, today, review_months)
+    let mut diags: Vec<Diagnostic> = flagged(kb, today, review_months)
         .into_iter()
         .map(|n| {
             let field = n.status.field();
@@ -127,6 +127,35 @@ pub fn diagnostics(kb: &KnowledgeBase, today: i64, review_months: u32) -> Vec<Di
             Diagnostic::warning(file, line, format!("{}: {}", n.entry.id, n.status.message()))
                 .field(field)
                 .hint(hint)
+        })
+        .collect();
+    diags.extend(expired_notices(kb, today));
+    diags
+}
+
+/// A warning for each notice whose `until` is before `today` (it is no longer shown).
+fn expired_notices(kb: &KnowledgeBase, today: i64) -> Vec<Diagnostic> {
+    let midnight =
+        crate::context::Timestamp::from_italy_local(crate::context::Date::from_days(today), 0);
+    kb.notices
+        .iter()
+        .filter(|n| matches!(crate::notices::window(n), Ok((_, Some(until))) if until < midnight))
+        .map(|n| {
+            let (file, line) = n.origin.as_ref().map_or_else(
+                || (n.id.clone(), None),
+                |o| (o.file.clone(), Some(o.line_of("until"))),
+            );
+            Diagnostic::warning(
+                file,
+                line,
+                format!(
+                    "avviso {}: scaduto il {}, non viene più mostrato",
+                    n.id,
+                    n.until.as_deref().unwrap_or_default()
+                ),
+            )
+            .field("until")
+            .hint("se vale ancora sposta «until», altrimenti elimina il file")
         })
         .collect()
 }

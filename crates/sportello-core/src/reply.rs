@@ -1,8 +1,23 @@
 //! What [`crate::Engine::ask`] returns: an answer, "Forse cercavi…" choices, a decline with
 //! the agency's contacts, or a small-talk reply (written by the last stage, `compose`).
 
-use crate::kb::Contacts;
+use crate::kb::{Contacts, Priority};
 use serde::Serialize;
+
+/// A valid notice shown before a reply (see [`crate::notices`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShownNotice {
+    pub id: String,
+    pub title: String,
+    /// The notice as safe HTML.
+    pub html: String,
+    /// The title and the notice in plain text, for chats.
+    pub text: String,
+    pub priority: Priority,
+    /// The notice's last moment, as the editor wrote it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
 
 /// One ranked candidate entry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,12 +97,18 @@ pub enum Reply {
         /// Follow-up entries (id, question).
         related: Vec<(String, String)>,
         why: Explanation,
+        /// Valid notices concerning this entry (or global), to show before the answer.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notices: Vec<ShownNotice>,
     },
     /// "Forse cercavi…": the best few entries.
     Clarify {
         message: String,
         options: Vec<Candidate>,
         confidence: f32,
+        /// Valid notices concerning the options (or global), to show before them.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notices: Vec<ShownNotice>,
     },
     /// An honest "no answer", with the human channel.
     Decline {
@@ -96,6 +117,9 @@ pub enum Reply {
         contacts: Contacts,
         /// The closest entries, for editors (never shown as answers).
         candidates: Vec<Candidate>,
+        /// Valid global notices (an office closed, a strike), to show before the message.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        notices: Vec<ShownNotice>,
     },
     /// Greetings, thanks, "sei un robot?"…
     SmallTalk {
@@ -123,6 +147,26 @@ impl Reply {
             Reply::Answer { id, .. } => vec![id.as_str()],
             Reply::Clarify { options, .. } => options.iter().map(|c| c.id.as_str()).collect(),
             _ => Vec::new(),
+        }
+    }
+
+    /// The notices to show before the reply.
+    pub fn notices(&self) -> &[ShownNotice] {
+        match self {
+            Reply::Answer { notices, .. }
+            | Reply::Clarify { notices, .. }
+            | Reply::Decline { notices, .. } => notices,
+            Reply::SmallTalk { .. } => &[],
+        }
+    }
+
+    /// Mutable access to the reply's notices (`None` for small talk, which shows none).
+    pub(crate) fn notices_mut(&mut self) -> Option<&mut Vec<ShownNotice>> {
+        match self {
+            Reply::Answer { notices, .. }
+            | Reply::Clarify { notices, .. }
+            | Reply::Decline { notices, .. } => Some(notices),
+            Reply::SmallTalk { .. } => None,
         }
     }
 

@@ -250,5 +250,72 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             }
         }
     }
+    out.extend(notices(kb));
+    out
+}
+
+/// Checks of the notices: a window that ends before it starts, entry ids that do not exist,
+/// topics no entry has, two notices with one id.
+fn notices(kb: &KnowledgeBase) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let ids: HashSet<&str> = kb.entries.iter().map(|e| e.id.as_str()).collect();
+    let tags: HashSet<String> = kb
+        .entries
+        .iter()
+        .flat_map(|e| e.tags.iter().map(|t| t.to_lowercase()))
+        .collect();
+    let mut seen: HashMap<&str, &crate::kb::Notice> = HashMap::new();
+    for n in &kb.notices {
+        let at = |field: &str| match &n.origin {
+            Some(o) => (o.file.clone(), Some(o.line_of(field))),
+            None => (format!("avviso {}", n.id), None),
+        };
+        if let Some(first) = seen.insert(&n.id, n) {
+            let (file, line) = at("title");
+            let other = first.origin.as_ref().map_or("?", |o| o.file.as_str());
+            out.push(
+                Diagnostic::error(
+                    file,
+                    line,
+                    format!("l'avviso «{}» c'è già in {other}", n.id),
+                )
+                .hint("rinomina uno dei due file: l'id di un avviso è il nome del file"),
+            );
+        }
+        if let Ok((Some(from), Some(until))) = crate::notices::window(n) {
+            if until < from {
+                let (file, line) = at("until");
+                out.push(
+                    Diagnostic::error(file, line, format!("«until» ({}) viene prima di «from» ({}): l'avviso non sarebbe mai mostrato", n.until.as_deref().unwrap_or_default(), n.from.as_deref().unwrap_or_default()))
+                        .field("until")
+                        .hint("from è il primo momento in cui l'avviso si vede, until l'ultimo"),
+                );
+            }
+        }
+        for id in n.entries.iter().filter(|id| !ids.contains(id.as_str())) {
+            let (file, line) = at("entries");
+            out.push(
+                Diagnostic::error(
+                    file,
+                    line,
+                    format!("l'avviso cita la voce «{id}», che non esiste"),
+                )
+                .field("entries")
+                .hint("usa l'id di una voce (il nome del suo file in entries/ senza .md)"),
+            );
+        }
+        for t in n
+            .topics
+            .iter()
+            .filter(|t| !tags.contains(&t.to_lowercase()))
+        {
+            let (file, line) = at("topics");
+            out.push(
+                Diagnostic::warning(file, line, format!("nessuna voce ha il tema «{t}»: l'avviso non sarà mostrato con nessuna risposta"))
+                    .field("topics")
+                    .hint("usa uno dei «tags» delle voci, oppure togli «topics» per un avviso mostrato con ogni risposta"),
+            );
+        }
+    }
     out
 }

@@ -198,6 +198,24 @@ pub struct PlainReply {
     pub choices: Vec<(String, Choice)>,
     /// The answered entry, for thumbs-up/down buttons.
     pub answered: Option<String>,
+    /// The notices to send before the reply (one paragraph each), when there are.
+    pub notices: Option<String>,
+}
+
+/// The reply's notices as chat text, urgent ones marked: "⚠️ Uffici chiusi…\n…".
+pub fn notices_text(reply: &Reply) -> Option<String> {
+    let blocks: Vec<String> = reply
+        .notices()
+        .iter()
+        .map(|n| {
+            let mark = match n.priority {
+                sportello_core::Priority::High => "🚨",
+                sportello_core::Priority::Normal => "⚠️",
+            };
+            format!("{mark} {}", n.text.trim())
+        })
+        .collect();
+    (!blocks.is_empty()).then(|| blocks.join("\n\n"))
 }
 
 /// "Aggiornato il 10 marzo 2026." from an answer's `reviewed` date.
@@ -211,6 +229,12 @@ pub fn updated_line(reviewed: Option<&str>) -> Option<String> {
 }
 
 pub fn plain(reply: &Reply) -> PlainReply {
+    let mut p = plain_reply(reply);
+    p.notices = notices_text(reply);
+    p
+}
+
+fn plain_reply(reply: &Reply) -> PlainReply {
     match reply {
         Reply::Answer {
             id,
@@ -239,6 +263,7 @@ pub fn plain(reply: &Reply) -> PlainReply {
                     .map(|(rid, q)| (q.clone(), Choice::Entry(rid.clone())))
                     .collect(),
                 answered: Some(id.clone()),
+                notices: None,
             }
         }
         Reply::Clarify {
@@ -264,6 +289,7 @@ pub fn plain(reply: &Reply) -> PlainReply {
                 body,
                 choices,
                 answered: None,
+                notices: None,
             }
         }
         Reply::Decline {
@@ -273,6 +299,7 @@ pub fn plain(reply: &Reply) -> PlainReply {
             body: join_nonempty(message, &contacts_text(contacts)),
             choices: Vec::new(),
             answered: None,
+            notices: None,
         },
         Reply::SmallTalk {
             message, contacts, ..
@@ -284,6 +311,7 @@ pub fn plain(reply: &Reply) -> PlainReply {
             },
             choices: Vec::new(),
             answered: None,
+            notices: None,
         },
     }
 }

@@ -51,6 +51,13 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+/// The context of a question asked at `unix_ms` (the page's `Date.now()`).
+fn moment(unix_ms: f64) -> sportello_core::AskContext {
+    sportello_core::AskContext::at(sportello_core::Timestamp::from_unix_seconds(
+        (unix_ms / 1000.0).floor() as i64,
+    ))
+}
+
 #[wasm_bindgen]
 impl Assistant {
     /// Opens the engine from the bundle's JSON text, from its prebuilt tables and index. It
@@ -74,10 +81,7 @@ impl Assistant {
     /// 1970): entries outside their `valid_from` / `valid_until` window are left out.
     #[wasm_bindgen(js_name = askAt)]
     pub fn ask_at(&self, question: &str, unix_ms: f64) -> String {
-        let ctx = sportello_core::AskContext::at(sportello_core::Timestamp::from_unix_seconds(
-            (unix_ms / 1000.0).floor() as i64,
-        ));
-        json(&self.engine.ask_in(question, &ctx))
+        json(&self.engine.ask_in(question, &moment(unix_ms)))
     }
 
     /// The answer of one entry (after a "Forse cercavi…" choice), as JSON, or `undefined`
@@ -85,6 +89,15 @@ impl Assistant {
     #[wasm_bindgen(js_name = answerEntry)]
     pub fn answer_entry(&self, id: &str) -> Option<String> {
         self.engine.answer_entry(id).map(|r: Reply| json(&r))
+    }
+
+    /// [`Assistant::answer_entry`] at a moment given by the page (`Date.now()`): with the
+    /// notices valid then.
+    #[wasm_bindgen(js_name = answerEntryAt)]
+    pub fn answer_entry_at(&self, id: &str, unix_ms: f64) -> Option<String> {
+        self.engine
+            .answer_entry_in(id, &moment(unix_ms))
+            .map(|r: Reply| json(&r))
     }
 
     /// Up to `limit` questions the citizen may be typing, as a JSON array of `{id, question}`.

@@ -53,7 +53,7 @@ pub struct EntryBuilder<'a> {
 }
 
 impl EntryBuilder<'_> {
-    fn err(&mut self, line: usize, field: &str, message: String, hint: &str) {
+    pub(super) fn err(&mut self, line: usize, field: &str, message: String, hint: &str) {
         self.diags.push(
             Diagnostic::error(self.file, Some(line), message)
                 .field(field)
@@ -61,7 +61,7 @@ impl EntryBuilder<'_> {
         );
     }
 
-    fn string(&mut self, f: &RawField) -> Option<String> {
+    pub(super) fn string(&mut self, f: &RawField) -> Option<String> {
         match &f.value {
             RawValue::Str(s) => Some(s.clone()),
             RawValue::Null => None,
@@ -125,7 +125,7 @@ impl EntryBuilder<'_> {
         }
     }
 
-    fn list(&mut self, f: &RawField) -> Vec<String> {
+    pub(super) fn list(&mut self, f: &RawField) -> Vec<String> {
         match &f.value {
             RawValue::List(items) => {
                 let mut out = Vec::new();

@@ -1,8 +1,9 @@
 //! Reading a knowledge base from the file system.
 
 use super::{
-    from_flat_file, parse_agency, parse_csv, parse_entry_file, parse_jsonl, parse_smalltalk,
-    Format, LoadError, Loaded, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_FOLDER_DEPTH, MAX_KB_BYTES,
+    from_flat_file, parse_agency, parse_csv, parse_entry_file, parse_jsonl, parse_notice_file,
+    parse_smalltalk, Format, LoadError, Loaded, MAX_ENTRIES, MAX_ENTRY_BYTES, MAX_FOLDER_DEPTH,
+    MAX_KB_BYTES, MAX_NOTICES,
 };
 use crate::diag::Diagnostic;
 use crate::kb::{Agency, KnowledgeBase};
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// Reads a regular file, never more than `max` bytes (a link to `/dev/zero` or a file that
 /// grows while being read cannot exhaust memory). `Ok(None)` when it is larger.
-fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, LoadError> {
+pub(super) fn read_bounded(path: &Path, max: u64) -> Result<Option<Vec<u8>>, LoadError> {
     let io = |source| LoadError::Io {
         path: path.display().to_string(),
         source,
@@ -216,23 +217,79 @@ pub fn load_path(path: impl AsRef<Path>) -> Result<Loaded, LoadError> {
 
 fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
     let mut diags = Vec::new();
-    let agency_path = dir.join("agency.toml");
-    let agency = if agency_path.is_file() {
-        match read_or_report(&agency_path, MAX_ENTRY_BYTES, &mut diags)? {
-            Some(bytes) => {
-                let (agency, d) = parse_agency(&agency_path.display().to_string(), id, &bytes);
-                diags.extend(d);
-                agency
-            }
-            None => None,
+    let agency = read_agency(dir, id, &mut diags)?;
+    let entries = read_entries(dir, true, &mut diags)?;
+    let notices = read_notices(dir, &mut diags)?;
+    let smalltalk = match optional_file(&dir.join("smalltalk.toml"), &mut diags)? {
+        Some((file, bytes)) => {
+            let (s, d) = parse_smalltalk(&file, &bytes);
+            diags.extend(d);
+            s
         }
-    } else {
-        diags.push(
-            Diagnostic::error(agency_path.display().to_string(), None, "manca il file agency.toml")
-                .hint("crea agency.toml con name = \"Nome dell'ente\" e la tabella [contacts] (phone, email, hours, url)"),
-        );
-        None
+        None => Vec::new(),
     };
+    let mut kb = KnowledgeBase {
+        agency: agency.unwrap_or_else(|| Agency {
+            id: id.to_string(),
+            name: id.to_string(),
+            ..Agency::default()
+        }),
+        entries,
+        smalltalk,
+        notices,
+    };
+    super::packs::merge(dir, &mut kb, &mut diags)?;
+    diags.extend(crate::validate::validate(&kb));
+    crate::validate::drop_duplicate_ids(&mut kb);
+    crate::diag::sort(&mut diags);
+    Ok(Loaded {
+        kb,
+        diagnostics: diags,
+    })
+}
+
+/// A file of the folder that may be missing: its name and bytes when present and readable.
+fn optional_file(
+    path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<(String, Vec<u8>)>, LoadError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    Ok(read_or_report(path, MAX_ENTRY_BYTES, diags)?.map(|b| (path.display().to_string(), b)))
+}
+
+fn read_agency(
+    dir: &Path,
+    id: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Option<Agency>, LoadError> {
+    let path = dir.join("agency.toml");
+    match optional_file(&path, diags)? {
+        Some((file, bytes)) => {
+            let (agency, d) = parse_agency(&file, id, &bytes);
+            diags.extend(d);
+            Ok(agency)
+        }
+        None => {
+            if !path.is_file() {
+                diags.push(
+                    Diagnostic::error(path.display().to_string(), None, "manca il file agency.toml")
+                        .hint("crea agency.toml con name = \"Nome dell'ente\" e la tabella [contacts] (phone, email, hours, url)"),
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// The entries of `dir/entries/` (each `.md` file, sub-folders included), in file-name order;
+/// a missing folder is an error when `required`.
+pub(super) fn read_entries(
+    dir: &Path,
+    required: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<crate::kb::Entry>, LoadError> {
     let entries_dir = dir.join("entries");
     let mut walk = Walk {
         visited: HashSet::new(),
@@ -241,8 +298,8 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
         stopped: false,
     };
     if entries_dir.is_dir() {
-        collect_md(&mut walk, &entries_dir, 0, &mut diags)?;
-    } else {
+        collect_md(&mut walk, &entries_dir, 0, diags)?;
+    } else if required {
         diags.push(
             Diagnostic::error(
                 entries_dir.display().to_string(),
@@ -256,44 +313,66 @@ fn load_folder(dir: &Path, id: &str) -> Result<Loaded, LoadError> {
     files.sort();
     let mut entries = Vec::new();
     for file in &files {
-        let id = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let Some(bytes) = read_or_report(file, MAX_ENTRY_BYTES, &mut diags)? else {
+        let Some(bytes) = read_or_report(file, MAX_ENTRY_BYTES, diags)? else {
             continue;
         };
-        let (entry, d) = parse_entry_file(&file.display().to_string(), &id, &bytes);
+        let (entry, d) = parse_entry_file(&file.display().to_string(), &stem(file), &bytes);
         diags.extend(d);
         entries.extend(entry);
     }
-    let smalltalk_path = dir.join("smalltalk.toml");
-    let smalltalk = if smalltalk_path.is_file() {
-        match read_or_report(&smalltalk_path, MAX_ENTRY_BYTES, &mut diags)? {
-            Some(bytes) => {
-                let (s, d) = parse_smalltalk(&smalltalk_path.display().to_string(), &bytes);
-                diags.extend(d);
-                s
-            }
-            None => Vec::new(),
+    Ok(entries)
+}
+
+fn stem(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// The notices of `dir/notices/` (one `.md` file each; the folder is optional).
+pub(super) fn read_notices(
+    dir: &Path,
+    diags: &mut Vec<Diagnostic>,
+) -> Result<Vec<crate::kb::Notice>, LoadError> {
+    let notices_dir = dir.join("notices");
+    if !notices_dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let io = |source| LoadError::Io {
+        path: notices_dir.display().to_string(),
+        source,
+    };
+    let mut files = Vec::new();
+    for item in std::fs::read_dir(&notices_dir).map_err(io)? {
+        let path = item.map_err(io)?.path();
+        let is_md = path.extension().and_then(|e| e.to_str()) == Some("md");
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if is_md && !hidden && path.is_file() {
+            files.push(path);
         }
-    } else {
-        Vec::new()
-    };
-    let mut kb = KnowledgeBase {
-        agency: agency.unwrap_or_else(|| Agency {
-            id: id.to_string(),
-            name: id.to_string(),
-            ..Agency::default()
-        }),
-        entries,
-        smalltalk,
-    };
-    diags.extend(crate::validate::validate(&kb));
-    crate::validate::drop_duplicate_ids(&mut kb);
-    crate::diag::sort(&mut diags);
-    Ok(Loaded {
-        kb,
-        diagnostics: diags,
-    })
+    }
+    files.sort();
+    if files.len() > MAX_NOTICES {
+        diags.push(
+            Diagnostic::error(
+                notices_dir.display().to_string(),
+                None,
+                format!("troppi avvisi: più di {MAX_NOTICES} file .md in notices/"),
+            )
+            .hint("elimina gli avvisi scaduti; quelli oltre il limite non sono letti"),
+        );
+        files.truncate(MAX_NOTICES);
+    }
+    let mut notices = Vec::new();
+    for file in &files {
+        let Some(bytes) = read_or_report(file, MAX_ENTRY_BYTES, diags)? else {
+            continue;
+        };
+        let (notice, d) = parse_notice_file(&file.display().to_string(), &stem(file), &bytes);
+        diags.extend(d);
+        notices.extend(notice);
+    }
+    Ok(notices)
 }

@@ -10,6 +10,8 @@ mod fields;
 mod jsonl;
 #[cfg(feature = "formats")]
 mod native;
+#[cfg(feature = "formats")]
+mod notice;
 
 #[cfg(feature = "formats")]
 pub use self::csv::{parse_csv, to_csv};
@@ -17,6 +19,8 @@ pub use fields::is_valid_date;
 pub use jsonl::{parse_jsonl, to_jsonl};
 #[cfg(feature = "formats")]
 pub use native::{parse_agency, parse_entry_file, parse_smalltalk, to_agency_file, to_entry_file};
+#[cfg(feature = "formats")]
+pub use notice::parse_notice_file;
 
 use crate::diag::Diagnostic;
 use crate::kb::KnowledgeBase;
@@ -28,6 +32,8 @@ pub const MAX_ENTRY_BYTES: u64 = 256 * 1024;
 pub const MAX_KB_BYTES: u64 = 32 * 1024 * 1024;
 /// Most entries in one knowledge base.
 pub const MAX_ENTRIES: usize = 20_000;
+/// Most notices in one knowledge base (`notices/*.md`).
+pub const MAX_NOTICES: usize = 1_000;
 /// Deepest sub-folder of `entries/` read.
 pub const MAX_FOLDER_DEPTH: usize = 8;
 
@@ -101,5 +107,7 @@ pub fn from_flat_file(
 
 #[cfg(feature = "fs")]
 mod fs;
+#[cfg(feature = "fs")]
+mod packs;
 #[cfg(feature = "fs")]
 pub use fs::load_path;

@@ -22,7 +22,7 @@ const FRONT_MATTER_KEYS: &[&str] = &[
     "related",
 ];
 
-fn raw(value: &DeValue<'_>) -> RawValue {
+pub(super) fn raw(value: &DeValue<'_>) -> RawValue {
     match value {
         DeValue::String(s) => RawValue::Str(s.to_string()),
         DeValue::Array(items) => RawValue::List(items.iter().map(|v| raw(v.get_ref())).collect()),
@@ -33,7 +33,7 @@ fn raw(value: &DeValue<'_>) -> RawValue {
     }
 }
 
-fn toml_error(file: &str, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
+pub(super) fn toml_error(file: &str, text: &str, offset: usize, e: &toml::de::Error) -> Diagnostic {
     let line = e.span().map(|s| line_of(text, offset + s.start));
     Diagnostic::error(
         file,
@@ -44,7 +44,7 @@ fn toml_error(file: &str, text: &str, offset: usize, e: &toml::de::Error) -> Dia
 }
 
 /// Splits a native entry file into (front matter, its byte offset, body, body line).
-fn split_front_matter(text: &str) -> Option<(&str, usize, &str, usize)> {
+pub(super) fn split_front_matter(text: &str) -> Option<(&str, usize, &str, usize)> {
     let start = text.find("+++")?;
     if !text[..start].trim().is_empty() {
         return None;
@@ -177,6 +177,10 @@ struct AgencyFile {
     thresholds: Option<crate::kb::Thresholds>,
     #[serde(default)]
     ai_disclosure: Option<String>,
+    #[serde(default)]
+    extends: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 fn default_language() -> String {
@@ -191,6 +195,8 @@ const AGENCY_KEYS: &[&str] = &[
     "synonyms",
     "thresholds",
     "ai_disclosure",
+    "extends",
+    "exclude",
 ];
 const CONTACT_KEYS: &[&str] = &["office", "phone", "email", "hours", "url", "address"];
 const THRESHOLD_KEYS: &[&str] = &["answer", "clarify"];
@@ -268,6 +274,8 @@ pub fn parse_agency(file: &str, id: &str, bytes: &[u8]) -> (Option<Agency>, Vec<
                 synonyms: a.synonyms,
                 thresholds: a.thresholds,
                 ai_disclosure: a.ai_disclosure,
+                extends: a.extends,
+                exclude: a.exclude,
             };
             (Some(agency), diags)
         }

@@ -118,7 +118,7 @@ pub fn gather(src: &Source<'_>) -> Result<Report, FeedbackError> {
 }
 
 fn review_lines(engine: &Engine, src: &Source<'_>) -> Vec<ReviewLine> {
-    sportello_core::lifecycle::notices(engine.kb(), src.today, src.review_months)
+    sportello_core::lifecycle::flagged(engine.kb(), src.today, src.review_months)
         .into_iter()
         .map(|n| ReviewLine {
             entry_id: n.entry.id.clone(),

@@ -334,7 +334,7 @@ fn reply_messages(state: &AppState, a: &AgencyState, channel: Channel, ev: &Even
             render(channel, &reply)
         }
         Incoming::Payload(p) => match Choice::decode(p, &engine) {
-            Some(Choice::Entry(entry)) => match engine.answer_entry(&entry) {
+            Some(Choice::Entry(entry)) => match engine.answer_entry_in(&entry, &super::now()) {
                 Some(reply) => {
                     after_reply(state, id, channel, "", &reply);
                     render(channel, &reply)
@@ -391,6 +391,10 @@ fn render(channel: Channel, reply: &Reply) -> Vec<Value> {
         Some(t) if channel == Channel::Whatsapp => format!("*{t}*\n\n{}", p.body),
         Some(t) => format!("{t}\n\n{}", p.body),
         None => p.body.clone(),
+    };
+    let full = match &p.notices {
+        Some(n) => format!("{n}\n\n{full}"),
+        None => full,
     };
     let clarify = matches!(reply, Reply::Clarify { .. });
     if !clarify || p.choices.is_empty() {

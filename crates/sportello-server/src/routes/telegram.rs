@@ -116,6 +116,10 @@ fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
         Reply::Answer { answer_text, .. } => answer_text.trim().to_string(),
         _ => p.body.clone(),
     };
+    // The notices go first, inside the text that is split to Telegram's limit.
+    if let Some(n) = &p.notices {
+        body = format!("{n}\n\n{body}");
+    }
     let source = match reply {
         Reply::Answer {
             source: Some(s), ..
@@ -317,7 +321,7 @@ fn callback_reply(state: &AppState, a: &AgencyState, data: &str) -> Vec<OutMessa
     let engine: Arc<Engine> = a.engine();
     let id = a.config.id.as_str();
     match Choice::decode(data, &engine) {
-        Some(Choice::Entry(entry)) => match engine.answer_entry(&entry) {
+        Some(Choice::Entry(entry)) => match engine.answer_entry_in(&entry, &super::now()) {
             Some(reply) => {
                 after_reply(state, id, Channel::Telegram, "", &reply);
                 messages(&reply, has_bot_token(a))
@@ -409,6 +413,7 @@ mod tests {
                 margin: 1.0,
                 words: vec![],
             },
+            notices: vec![],
         }
     }
 
