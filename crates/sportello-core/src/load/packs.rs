@@ -74,7 +74,7 @@ pub(super) fn merge(
     let mut used = HashSet::new();
     let (mut entries, mut notices, mut synonyms) = (Vec::new(), Vec::new(), Vec::new());
     for rel in kb.agency.extends.clone() {
-        let pack = dir.join(&rel);
+        let pack = lexically_clean(&dir.join(&rel));
         let same = std::fs::canonicalize(&pack).ok() == std::fs::canonicalize(dir).ok();
         if !pack.is_dir() || same {
             let why = if same {
@@ -125,6 +125,24 @@ pub(super) fn merge(
     kb.notices.extend(notices);
     kb.agency.synonyms.extend(synonyms);
     Ok(())
+}
+
+/// `a/b/../c` as `a/c` (for the file names in messages), without touching the file system.
+fn lexically_clean(path: &Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `pack.toml` of a pack (optional); a broken one is reported and read as empty.
