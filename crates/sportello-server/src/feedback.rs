@@ -202,11 +202,15 @@ pub trait FeedbackStore: Send + Sync {
     fn purge_before(&self, unix_seconds: i64) -> Result<usize, FeedbackError>;
     /// The most frequent groups, optionally for one agency.
     fn report(&self, agency: Option<&str>, limit: usize) -> Result<Vec<ReportRow>, FeedbackError>;
+    /// The same store's subscribers and notice queue ([`crate::broadcast`]), if it keeps them.
+    fn subscribers(self: Arc<Self>) -> Option<Arc<dyn crate::broadcast::SubscriberStore>> {
+        None
+    }
 }
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    pub(crate) conn: Mutex<Connection>,
 }
 
 impl SqliteStore {
@@ -248,7 +252,9 @@ impl SqliteStore {
 /// The SQLite schema, one migration per version, applied in order at open. Never edit a
 /// released migration: add the next one. Version 1 is the schema written before versions were
 /// recorded (hence `IF NOT EXISTS`: such a file is taken to version 1 unchanged).
-const SQLITE_MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS feedback (
+const SQLITE_MIGRATIONS: &[&str] = &[
+    // 1: the feedback events and the reply counts.
+    "CREATE TABLE IF NOT EXISTS feedback (
          id INTEGER PRIMARY KEY,
          at INTEGER NOT NULL,
          agency TEXT NOT NULL,
@@ -268,7 +274,30 @@ const SQLITE_MIGRATIONS: &[&str] = &["CREATE TABLE IF NOT EXISTS feedback (
          entry_id TEXT NOT NULL,
          n INTEGER NOT NULL,
          PRIMARY KEY (day, agency, channel, kind, entry_id)
-     ) WITHOUT ROWID;"];
+     ) WITHOUT ROWID;",
+    // 2: notices broadcast to chat subscribers (see `crate::broadcast`).
+    "CREATE TABLE subscribers (
+         id INTEGER PRIMARY KEY,
+         agency TEXT NOT NULL,
+         channel TEXT NOT NULL,
+         chat_id TEXT NOT NULL,
+         since INTEGER NOT NULL,
+         seen_at INTEGER NOT NULL,
+         UNIQUE (agency, channel, chat_id)
+     );
+     CREATE TABLE deliveries (
+         agency TEXT NOT NULL,
+         notice TEXT NOT NULL,
+         subscriber INTEGER NOT NULL,
+         state TEXT NOT NULL,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_at INTEGER NOT NULL DEFAULT 0,
+         updated_at INTEGER NOT NULL,
+         PRIMARY KEY (agency, notice, subscriber)
+     );
+     CREATE INDEX deliveries_due ON deliveries (agency, notice, state, next_at);
+     CREATE INDEX deliveries_subscriber ON deliveries (subscriber);",
+];
 
 /// The SQLite schema version this build writes.
 pub const SQLITE_SCHEMA_VERSION: i64 = SQLITE_MIGRATIONS.len() as i64;
@@ -304,6 +333,10 @@ fn migrate_sqlite(conn: &mut Connection) -> Result<i64, FeedbackError> {
 }
 
 impl FeedbackStore for SqliteStore {
+    fn subscribers(self: Arc<Self>) -> Option<Arc<dyn crate::broadcast::SubscriberStore>> {
+        Some(self)
+    }
+
     fn record(&self, events: &[FeedbackEvent]) -> Result<(), FeedbackError> {
         let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         let tx = conn.transaction()?;

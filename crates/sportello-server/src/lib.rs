@@ -18,11 +18,13 @@
 //!   [`ratelimit`] (per user, after authentication), [`feedback`] (editors' store, SQLite;
 //!   questions redacted by `sportello_core::redact` before they are stored; reply counts per
 //!   day, channel, kind and entry), [`report`] (the editors' report: HTML and CSV), [`metrics`] (Prometheus),
-//!   [`openapi`].
+//!   [`openapi`]; [`broadcast`] (chat subscribers to notices and `sportello notify`'s
+//!   paced, resumable sending).
 //!
 //! Logs are structured and carry no personal data: never message text, phone numbers, chat
 //! ids or tokens.
 
+pub mod broadcast;
 pub mod chat;
 pub mod client_ip;
 pub mod config;
@@ -110,12 +112,14 @@ impl Server {
                 });
             }
         }
+        let subscribers = store.clone().and_then(|s| s.subscribers());
         let sink = match store {
             Some(s) => FeedbackSink::new(s, config.retention_days)
                 .with_daily_cap(config.limits.feedback_per_agency_per_day),
             None => FeedbackSink::disabled(),
         };
-        let state = AppState::new(config, sink)?;
+        let mut state = AppState::new(config, sink)?;
+        state.subscribers = subscribers;
         Ok(Server {
             state: Arc::new(state),
             reload_poll: config.reload_poll,

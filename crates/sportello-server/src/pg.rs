@@ -44,6 +44,28 @@ const MIGRATIONS: &[&str] = &[
          expires_at BIGINT NOT NULL
      );
      CREATE INDEX dedup_expires ON dedup (expires_at);",
+    // 2: notices broadcast to chat subscribers (see `crate::broadcast`).
+    "CREATE TABLE subscribers (
+         id BIGSERIAL PRIMARY KEY,
+         agency TEXT NOT NULL,
+         channel TEXT NOT NULL,
+         chat_id TEXT NOT NULL,
+         since BIGINT NOT NULL,
+         seen_at BIGINT NOT NULL,
+         UNIQUE (agency, channel, chat_id)
+     );
+     CREATE TABLE deliveries (
+         agency TEXT NOT NULL,
+         notice TEXT NOT NULL,
+         subscriber BIGINT NOT NULL,
+         state TEXT NOT NULL,
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_at BIGINT NOT NULL DEFAULT 0,
+         updated_at BIGINT NOT NULL,
+         PRIMARY KEY (agency, notice, subscriber)
+     );
+     CREATE INDEX deliveries_due ON deliveries (agency, notice, state, next_at);
+     CREATE INDEX deliveries_subscriber ON deliveries (subscriber);",
 ];
 
 /// The schema version this build writes.
@@ -134,7 +156,7 @@ impl PgStore {
         self.with_client(|c| current_version(&mut c.transaction()?))
     }
 
-    fn with_client<T: Send>(
+    pub(crate) fn with_client<T: Send>(
         &self,
         f: impl FnOnce(&mut postgres::Client) -> Result<T, FeedbackError> + Send,
     ) -> Result<T, FeedbackError> {
@@ -211,6 +233,12 @@ fn u(v: i64) -> u64 {
 }
 
 impl FeedbackStore for PgStore {
+    fn subscribers(
+        self: std::sync::Arc<Self>,
+    ) -> Option<std::sync::Arc<dyn crate::broadcast::SubscriberStore>> {
+        Some(self)
+    }
+
     /// One statement per batch (arrays unnested), so a burst does not fill the writer's queue.
     fn record(&self, events: &[FeedbackEvent]) -> Result<(), FeedbackError> {
         if events.is_empty() {

@@ -194,6 +194,9 @@ pub struct AppState {
     pub user_limit: RateLimiter,
     pub api_limit: RateLimiter,
     pub feedback: FeedbackSink,
+    /// Subscribers to notices, in the same store as the feedback (None without a store:
+    /// subscription commands are then answered that the service is not active).
+    pub subscribers: Option<Arc<dyn crate::broadcast::SubscriberStore>>,
     pub http: reqwest::Client,
     pub graph_base_url: String,
     pub telegram_api_base_url: String,
@@ -241,6 +244,7 @@ impl AppState {
             user_limit: RateLimiter::new(l.user_per_minute, l.user_burst),
             api_limit: RateLimiter::new(l.api_per_minute, l.api_burst),
             feedback,
+            subscribers: None,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(15))
                 .build()

@@ -10,7 +10,10 @@
 //! event shape (`object: "instagram"`, `entry[].messaging[]`), the same send endpoint with the
 //! Page's token, and its own limits (text up to 1,000 bytes; up to 13 quick replies).
 
-use super::{after_reply, agency_for, first_delivery, record_vote, user_allowed};
+use super::{
+    after_reply, agency_for, first_delivery, record_vote, subscription_reply, user_allowed,
+};
+use crate::broadcast;
 use crate::chat::{self, plain, split_text, text, truncate, Choice};
 use crate::config::Channel;
 use crate::signature::{meta_signature_valid, secret_matches};
@@ -313,12 +316,37 @@ async fn receive(
         let st = state.clone();
         state.spawn_send(async move {
             for ev in todo {
-                let msgs = reply_messages(&st, &a, channel, &ev);
+                let msgs = match subscription_command(channel, &ev) {
+                    // Subscriptions (WhatsApp and Messenger): never asked of the engine.
+                    Some(cmd) => {
+                        let reply =
+                            subscription_reply(&st, &a, channel, ev.user.clone(), cmd).await;
+                        text_messages(channel, &reply)
+                    }
+                    None => reply_messages(&st, &a, channel, &ev),
+                };
                 send_all(&st, &a, channel, &ev, msgs).await;
             }
         });
     }
     StatusCode::OK.into_response()
+}
+
+/// A subscription command in a WhatsApp or Messenger event: the words (`avvisi`, "ricevi gli
+/// avvisi", "basta avvisi", `stop`) or the button's payload. Instagram has no subscriptions.
+fn subscription_command(channel: Channel, ev: &Event) -> Option<broadcast::Command> {
+    if !matches!(channel, Channel::Whatsapp | Channel::Messenger) {
+        return None;
+    }
+    match &ev.incoming {
+        Incoming::Text(t) => broadcast::command(t),
+        Incoming::Payload(p)
+            if p == broadcast::SUBSCRIBE_PAYLOAD || p == broadcast::UNSUBSCRIBE_PAYLOAD =>
+        {
+            broadcast::command(p)
+        }
+        _ => None,
+    }
 }
 
 /// The reply to one event, as Graph API message objects (without the recipient).

@@ -347,3 +347,58 @@ pub fn record_vote_on(
         ));
     }
 }
+
+/// Carries out a subscription command (`/avvisi`, `/stop`, "basta avvisi", the button) for a
+/// chat and returns the reply to send. The chat id goes to the store only: never logged.
+pub async fn subscription_reply(
+    state: &AppState,
+    a: &AgencyState,
+    channel: Channel,
+    chat_id: String,
+    command: crate::broadcast::Command,
+) -> String {
+    use crate::broadcast::{text, Command};
+    let ch = channel.as_str();
+    let Some(store) = state.subscribers.clone() else {
+        return text::UNAVAILABLE.to_string();
+    };
+    let agency = a.config.id.clone();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let result = tokio::task::spawn_blocking(move || match command {
+        Command::Subscribe => store.subscribe(&agency, channel, &chat_id, now),
+        Command::Unsubscribe => store.unsubscribe(&agency, channel, &chat_id),
+    })
+    .await;
+    let action = match command {
+        Command::Subscribe => "subscribe",
+        Command::Unsubscribe => "unsubscribe",
+    };
+    let changed = match result {
+        Ok(Ok(changed)) => changed,
+        Ok(Err(e)) => {
+            tracing::warn!(agency = a.config.id.as_str(), channel = ch, action, error = %e, "subscription not stored");
+            return text::STORE_ERROR.to_string();
+        }
+        Err(_) => return text::STORE_ERROR.to_string(),
+    };
+    state.metrics.add(
+        "sportello_subscriptions_total",
+        format!("channel=\"{ch}\",action=\"{action}\",changed=\"{changed}\""),
+    );
+    tracing::info!(
+        agency = a.config.id.as_str(),
+        channel = ch,
+        action,
+        changed,
+        "subscription"
+    );
+    match (command, changed) {
+        (Command::Subscribe, true) => text::subscribed(ch, &a.engine().kb().agency.name),
+        (Command::Subscribe, false) => text::already(ch),
+        (Command::Unsubscribe, true) => text::unsubscribed(ch),
+        (Command::Unsubscribe, false) => text::not_subscribed(ch),
+    }
+}

@@ -5,7 +5,10 @@
 //! Answers longer than one message are sent in pieces through the Bot API when a bot token
 //! is configured; otherwise the first piece ends with a link to the full answer.
 
-use super::{after_reply, agency_for, first_delivery, record_vote, user_allowed};
+use super::{
+    after_reply, agency_for, first_delivery, record_vote, subscription_reply, user_allowed,
+};
+use crate::broadcast;
 use crate::chat::{self, plain, split_text, text, truncate, Choice};
 use crate::config::Channel;
 use crate::signature::secret_matches;
@@ -264,6 +267,12 @@ pub async fn webhook(
         if !allowed(&state, &a, user) {
             return ack();
         }
+        // `/avvisi`, `/stop`, "basta avvisi": handled here, never asked of the engine.
+        if let Some(cmd) = m.text.as_deref().and_then(broadcast::command) {
+            let reply =
+                subscription_reply(&state, &a, Channel::Telegram, m.chat.id.to_string(), cmd).await;
+            return respond(&state, &a, m.chat.id, plain_messages(&reply));
+        }
         (
             m.chat.id,
             user,
@@ -276,6 +285,16 @@ pub async fn webhook(
         }
         if let Some(id) = cb.id.as_deref() {
             answer_callback_query(&state, &a, id);
+        }
+        let data = cb.data.as_deref().unwrap_or("");
+        if let Some(cmd) = [broadcast::SUBSCRIBE_PAYLOAD, broadcast::UNSUBSCRIBE_PAYLOAD]
+            .contains(&data)
+            .then(|| broadcast::command(data))
+            .flatten()
+        {
+            let reply =
+                subscription_reply(&state, &a, Channel::Telegram, chat_id.to_string(), cmd).await;
+            return respond(&state, &a, chat_id, plain_messages(&reply));
         }
         (
             chat_id,
@@ -299,7 +318,17 @@ fn message_reply(state: &AppState, a: &AgencyState, text_in: Option<&str>) -> Ve
     match text_in {
         None => plain_messages(text::ONLY_TEXT),
         Some(t) if t.trim_start().starts_with("/start") || t.trim() == "/help" => {
-            plain_messages(&chat::welcome(&engine))
+            let mut out = plain_messages(&chat::welcome(&engine));
+            // The subscription button, where subscriptions can be stored.
+            if state.subscribers.is_some() {
+                if let Some(last) = out.last_mut() {
+                    last.keyboard = Some(json!({"inline_keyboard": [[{
+                        "text": broadcast::text::BUTTON,
+                        "callback_data": broadcast::SUBSCRIBE_PAYLOAD,
+                    }]]}));
+                }
+            }
+            out
         }
         Some(t) => {
             let reply = engine.ask_in(t, &super::now());

@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod broadcast;
 mod meta;
 mod pg;
 mod privacy;

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// A fresh, empty database named after the test; None (after saying so) without PostgreSQL.
-async fn fresh_db(name: &str) -> Option<String> {
+pub(crate) async fn fresh_db(name: &str) -> Option<String> {
     let Ok(base) = std::env::var("SPORTELLO_TEST_PG") else {
         println!("SKIPPED (SPORTELLO_TEST_PG unset)");
         return None;
@@ -36,7 +36,7 @@ async fn fresh_db(name: &str) -> Option<String> {
     Some(format!("{head}/{db}"))
 }
 
-async fn open(url: &str) -> Arc<PgStore> {
+pub(crate) async fn open(url: &str) -> Arc<PgStore> {
     let url = url.to_string();
     Arc::new(
         tokio::task::spawn_blocking(move || PgStore::open(&url).unwrap())
