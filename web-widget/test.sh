@@ -18,4 +18,4 @@ if [ ! -x "${chromium}" ]; then
     exit 1
 fi
 # One file at a time: the machines have few cores and each file starts its own browser.
-node --test --test-concurrency=1 tests/widget.test.mjs tests/security.test.mjs tests/report.test.mjs tests/reporting.test.mjs
+node --test --test-concurrency=1 tests/widget.test.mjs tests/security.test.mjs tests/report.test.mjs tests/reporting.test.mjs tests/notices.test.mjs

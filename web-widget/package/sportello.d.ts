@@ -25,6 +25,17 @@ export interface Candidate {
   confidence: number;
 }
 
+/** A valid notice (avviso) shown before a reply: `html` is sanitised HTML, `text` plain text. */
+export interface Notice {
+  id: string;
+  title: string;
+  html: string;
+  text: string;
+  priority: 'normal' | 'high';
+  /** The notice's last moment, as the editor wrote it. */
+  until?: string;
+}
+
 export type ReplyKind = 'answer' | 'clarify' | 'decline' | 'small_talk';
 export type DeclineReason = 'empty' | 'no_match' | 'low_confidence' | 'other_office';
 
@@ -40,6 +51,8 @@ export interface AnswerReply {
   confidence: number;
   /** Follow-up entries as `[id, question]` pairs. */
   related: Array<[string, string]>;
+  /** Valid notices concerning the reply (or global), shown above it. */
+  notices?: Notice[];
   [field: string]: unknown;
 }
 
@@ -49,6 +62,8 @@ export interface ClarifyReply {
   message: string;
   options: Candidate[];
   confidence: number;
+  /** Valid notices concerning the reply (or global), shown above it. */
+  notices?: Notice[];
   [field: string]: unknown;
 }
 
@@ -59,6 +74,8 @@ export interface DeclineReply {
   reason: DeclineReason;
   contacts: Contacts;
   candidates: Candidate[];
+  /** Valid notices concerning the reply (or global), shown above it. */
+  notices?: Notice[];
   [field: string]: unknown;
 }
 

@@ -36,6 +36,8 @@ export const DEFAULT_STRINGS = Object.freeze({
   feedbackNo: 'No, non utile',
   feedbackThanks: 'Grazie per il riscontro.',
   contactsTitle: 'Contatti',
+  notice: 'Avviso',
+  noticeUrgent: 'Avviso urgente',
   phone: 'Telefono',
   email: 'E-mail',
   hours: 'Orari',
@@ -167,6 +169,12 @@ a:hover { color: var(--_primary-hover); }
 }
 .fb[aria-pressed="true"] { border-color: var(--_primary); background: var(--_primary); }
 .thanks { color: var(--_text); }
+.notice { margin: 0 0 0.75em; padding: 0.5em 0.75em; background: #fff8e1; color: #1a1a1a; border-left: 4px solid #8a5a00; border-radius: var(--_radius); }
+.notice.high { background: #fdecea; border-left-color: #a4000f; }
+.notice .notice-title { font-weight: 700; margin: 0 0 0.25em; }
+.notice .notice-title .tag { display: inline-block; margin-right: 0.5em; padding: 0 0.4em; border-radius: 0.25em; background: #8a5a00; color: #ffffff; font-size: 0.8em; }
+.notice.high .notice-title .tag { background: #a4000f; }
+.notice a { color: #003d80; }
 .contacts { margin: 0.75em 0 0; padding: 0.75em; background: var(--_bg); border: 1px solid var(--_border); border-radius: var(--_radius); }
 .contacts .office { font-weight: 700; margin: 0 0 0.25em; }
 .contacts dl { margin: 0; display: grid; grid-template-columns: max-content 1fr; gap: 0.25em 0.75em; }
@@ -730,7 +738,7 @@ export class SportelloChat extends HTMLElement {
   async answerEntry(id, label) {
     if (label) this._addMessage(this._userMessage(label));
     return this._reply(label || id, (a) => {
-      const json = a.answerEntry(id);
+      const json = a.answerEntryAt ? a.answerEntryAt(id, Date.now()) : a.answerEntry(id);
       return json === undefined ? null : JSON.parse(json);
     });
   }
@@ -831,8 +839,26 @@ export class SportelloChat extends HTMLElement {
         if (reply.contacts) msg.append(this._contactsCard(reply.contacts));
       }
     }
+    this._addNotices(msg, reply.notices);
     this._addMessage(msg);
     return msg;
+  }
+
+  /** The reply's valid notices, above its text (after the screen-reader label). */
+  _addNotices(msg, notices) {
+    if (!Array.isArray(notices) || !notices.length) return;
+    const s = this._strings;
+    const box = document.createDocumentFragment();
+    for (const n of notices) {
+      const urgent = n.priority === 'high';
+      const label = urgent ? s.noticeUrgent : s.notice;
+      const note = el('div', { class: urgent ? 'notice high' : 'notice', role: 'note', 'aria-label': label });
+      note.dataset.id = n.id;
+      note.append(el('p', { class: 'notice-title' }, el('span', { class: 'tag', text: label }), String(n.title || '')));
+      note.append(sanitizeHtml(n.html || '', s));
+      box.append(note);
+    }
+    msg.insertBefore(box, msg.firstChild ? msg.firstChild.nextSibling : null);
   }
 
   _choices(options) {
