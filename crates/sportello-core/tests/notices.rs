@@ -44,7 +44,11 @@ fn a_valid_notice_about_the_cie_comes_before_the_cie_answer_until_it_expires() {
     assert_eq!(shown(&during), ["anagrafe-chiusa"]);
     let n = &during.notices()[0];
     assert!(n.html.contains("<strong>9 dicembre</strong>"), "{}", n.html);
-    assert!(n.text.starts_with("Anagrafe chiusa il 9 dicembre\n"), "{}", n.text);
+    assert!(
+        n.text.starts_with("Anagrafe chiusa il 9 dicembre\n"),
+        "{}",
+        n.text
+    );
     // In the wire format the notices come before the answer's fields are read by adapters.
     let json = serde_json::to_value(&during).unwrap();
     assert_eq!(json["notices"][0]["priority"], "high");
@@ -109,7 +113,13 @@ fn the_same_replies_natively_and_from_the_widgets_bundle_at_the_same_time() {
         "2026-12-10T13:00",
         "2027-03-13T22:00",
     ] {
-        for q in [CIE, URP, UNKNOWN, "come pago un avviso pagopa", "certificato di residenza online"] {
+        for q in [
+            CIE,
+            URP,
+            UNKNOWN,
+            "come pago un avviso pagopa",
+            "certificato di residenza online",
+        ] {
             let a = serde_json::to_value(native.ask_in(q, &at(moment))).unwrap();
             let b = serde_json::to_value(widget.ask_in(q, &at(moment))).unwrap();
             assert_eq!(a, b, "{q} at {moment}");
@@ -127,17 +137,32 @@ fn an_agency_extending_the_pack_answers_from_the_merged_kb() {
     assert!(kb.entry("naz-io-app").is_none());
     let cie = kb.entry("naz-cie-cosa-serve").unwrap();
     assert!(cie.answer.contains("Comune di Prova"));
-    assert!(cie.origin.as_ref().unwrap().file.contains("comune-con-pacchetto"));
+    assert!(cie
+        .origin
+        .as_ref()
+        .unwrap()
+        .file
+        .contains("comune-con-pacchetto"));
     assert_eq!(
-        kb.entries.iter().filter(|e| e.id == "naz-cie-cosa-serve").count(),
+        kb.entries
+            .iter()
+            .filter(|e| e.id == "naz-cie-cosa-serve")
+            .count(),
         1
     );
     // The agency's contacts; the pack's synonyms added, the pack's notices merged.
     assert_eq!(kb.agency.contacts.phone.as_deref(), Some("+39 0123 000111"));
-    assert!(kb.agency.synonyms.iter().any(|g| g.contains(&"anpr".to_string())));
+    assert!(kb
+        .agency
+        .synonyms
+        .iter()
+        .any(|g| g.contains(&"anpr".to_string())));
     assert!(kb.notice("naz-manutenzione-anpr").is_some());
     let engine = Engine::new(kb).unwrap();
-    assert_eq!(answered(&engine.ask("come pago un avviso pagopa")), "naz-pagopa");
+    assert_eq!(
+        answered(&engine.ask("come pago un avviso pagopa")),
+        "naz-pagopa"
+    );
     let r = engine.ask(CIE);
     match &r {
         Reply::Answer { answer, .. } => assert!(answer.contains("22,21 euro"), "{answer}"),
@@ -162,13 +187,22 @@ fn entry(question: &str) -> String {
 fn check_names_an_id_two_packs_share_with_both_files_and_bad_notices_with_their_line() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path();
-    write(&base.join("uno/entries/bonus.md"), &entry("Come chiedo il bonus?"));
-    write(&base.join("due/entries/bonus.md"), &entry("Chi ha diritto al bonus?"));
+    write(
+        &base.join("uno/entries/bonus.md"),
+        &entry("Come chiedo il bonus?"),
+    );
+    write(
+        &base.join("due/entries/bonus.md"),
+        &entry("Chi ha diritto al bonus?"),
+    );
     write(
         &base.join("ente/agency.toml"),
         "name = \"Ente\"\nextends = [\"../uno\", \"../due\", \"../tre\"]\nexclude = [\"nessuna\"]\n[contacts]\nphone = \"0123\"\n",
     );
-    write(&base.join("ente/entries/orari.md"), &entry("Quali sono gli orari?"));
+    write(
+        &base.join("ente/entries/orari.md"),
+        &entry("Quali sono gli orari?"),
+    );
     write(
         &base.join("ente/notices/rotto.md"),
         "+++\ntitle = \"Chiusura\"\nfrom = \"2026-12-10\"\nuntil = \"2026-12-01\"\nentries = [\"orario\"]\n+++\nChiuso.\n",
@@ -195,7 +229,10 @@ fn check_names_an_id_two_packs_share_with_both_files_and_bad_notices_with_their_
     let agency = base.join("ente/agency.toml").display().to_string();
     let missing = find("agency.toml", "extends");
     assert!(missing.is_error() && missing.message.contains("../tre"));
-    assert_eq!((missing.file.as_str(), missing.line), (agency.as_str(), Some(2)));
+    assert_eq!(
+        (missing.file.as_str(), missing.line),
+        (agency.as_str(), Some(2))
+    );
     assert_eq!(find("agency.toml", "exclude").line, Some(3));
     let until = find("notices/rotto.md", "until");
     assert!(until.is_error() && until.line == Some(4), "{until:?}");
@@ -204,5 +241,8 @@ fn check_names_an_id_two_packs_share_with_both_files_and_bad_notices_with_their_
     let date = find("notices/data.md", "from");
     assert!(date.is_error() && date.line == Some(4), "{date:?}");
     // Only one «bonus» is served, the first pack's.
-    assert_eq!(loaded.kb.entries.iter().filter(|e| e.id == "bonus").count(), 1);
+    assert_eq!(
+        loaded.kb.entries.iter().filter(|e| e.id == "bonus").count(),
+        1
+    );
 }

@@ -26,6 +26,8 @@ use std::sync::Arc;
 
 /// Telegram's limit is 4096 characters after entity parsing; the margin covers the title.
 const MAX_PIECE: usize = 3800;
+/// Most characters of notices put before a reply (the rest of the message is the answer).
+const MAX_NOTICES: usize = 1_000;
 const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 #[derive(Deserialize)]
@@ -119,10 +121,9 @@ fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
         Reply::Answer { answer_text, .. } => answer_text.trim().to_string(),
         _ => p.body.clone(),
     };
-    // The notices go first, inside the text that is split to Telegram's limit.
-    if let Some(n) = &p.notices {
-        body = format!("{n}\n\n{body}");
-    }
+    // The notices go first, before the title; the text is split to leave room for them.
+    let notices = p.notices.as_deref().map(|n| truncate(n, MAX_NOTICES));
+    let room = MAX_PIECE - notices.as_ref().map_or(0, |n| n.chars().count() + 2);
     let source = match reply {
         Reply::Answer {
             source: Some(s), ..
@@ -133,7 +134,7 @@ fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
         Reply::Answer { reviewed, .. } => crate::chat::updated_line(reviewed.as_deref()),
         _ => None,
     };
-    let mut pieces = split_text(&body, MAX_PIECE);
+    let mut pieces = split_text(&body, room);
     if pieces.len() > 1 && !has_bot_token {
         // Only one message fits in the webhook response: point to the full answer.
         pieces.truncate(1);
@@ -162,6 +163,9 @@ fn messages(reply: &Reply, has_bot_token: bool) -> Vec<OutMessage> {
         .map(|(i, piece)| {
             let mut html = String::new();
             if i == 0 {
+                if let Some(n) = &notices {
+                    html.push_str(&format!("{}\n\n", escape_html(n)));
+                }
                 if let Some(t) = &p.title {
                     html.push_str(&format!("<b>{}</b>\n\n", escape_html(t)));
                 }

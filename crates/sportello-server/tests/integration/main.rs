@@ -7,6 +7,7 @@ mod common;
 mod api;
 mod broadcast;
 mod meta;
+mod notices;
 mod pg;
 mod privacy;
 mod reload;
