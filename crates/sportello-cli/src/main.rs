@@ -174,6 +174,24 @@ enum Command {
         #[arg(long)]
         listen: Option<std::net::SocketAddr>,
     },
+    /// Invia un avviso agli iscritti dell'ente (Telegram, WhatsApp, Messenger): una consegna per
+    /// iscritto in coda nell'archivio, ritmo entro i limiti delle piattaforme; rilanciato dopo
+    /// un'interruzione invia solo quello che manca, senza doppioni.
+    Notify {
+        /// Il file di configurazione di sportello serve.
+        config: PathBuf,
+        /// L'id dell'ente, come in [[agency]] id.
+        agency: String,
+        /// L'id dell'avviso: il nome del file in notices/ senza .md.
+        notice: String,
+        /// Messaggi al secondo al massimo (Telegram ne consente circa 30).
+        #[arg(long, default_value_t = 25, value_parser = clap::value_parser!(u32).range(1..=30))]
+        per_second: u32,
+        /// Invia di nuovo anche le consegne rimaste incerte dopo un'interruzione brusca (il
+        /// destinatario potrebbe riceverle due volte).
+        #[arg(long)]
+        resend_uncertain: bool,
+    },
     /// Propone le domande rimaste senza risposta come alternative della voce che il motore
     /// sceglierebbe; scrive nei file delle voci quelle accettate e mostra la qualità prima e dopo.
     SuggestAlternatives {
@@ -318,6 +336,13 @@ fn main() -> ExitCode {
             },
         ),
         Command::Serve { config, listen } => serve::serve(&config, listen),
+        Command::Notify {
+            config,
+            agency,
+            notice,
+            per_second,
+            resend_uncertain,
+        } => serve::notify(&config, &agency, &notice, per_second, resend_uncertain),
         Command::Report {
             db,
             agency,

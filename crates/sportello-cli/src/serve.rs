@@ -96,3 +96,93 @@ pub fn report_files(db: &Path, o: ReportOptions<'_>) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `sportello notify`: queues a notice for the agency's subscribers and sends it, printing
+/// the progress (counts only: never a subscriber).
+pub fn notify(
+    config_path: &Path,
+    agency: &str,
+    notice: &str,
+    per_second: u32,
+    resend_uncertain: bool,
+) -> Result<ExitCode> {
+    use sportello_server::broadcast::{notify, send};
+    let config = sportello_server::config::Config::load(config_path)?;
+    let now = sportello_core::Timestamp::from_system_time(std::time::SystemTime::now());
+    let p = notify::prepare(&config, config_path, agency, notice, now)?;
+    let total: u64 = p.subscribers.iter().map(|(_, n)| n).sum();
+    let per_channel: Vec<String> = p
+        .subscribers
+        .iter()
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    outln!(
+        "Avviso «{}» ({}) agli iscritti dell'ente {}: {total}{}",
+        p.message.notice_id,
+        p.message.title,
+        p.agency,
+        if per_channel.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", per_channel.join(", "))
+        }
+    )?;
+    for (channel, note) in &p.notes {
+        outln!("  {channel}: {note}")?;
+    }
+    let opts = send::SendOptions {
+        per_second,
+        resend_uncertain,
+        stop_on_signals: true,
+        ..Default::default()
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut last = None;
+    let mut print_error = None;
+    let summary = send::run(
+        &*p.store,
+        &p.agency,
+        &p.message,
+        &p.targets,
+        &opts,
+        stop,
+        &mut |pr| {
+            let line = format!(
+                "inviati {}/{} · in coda {} · in corso {} · non riusciti {} · rimossi {} · saltati {} · incerti {}",
+                pr.sent, pr.total, pr.waiting, pr.sending, pr.failed, pr.removed, pr.skipped, pr.uncertain
+            );
+            if last.as_ref() != Some(&line) {
+                if let Err(e) = outln!("{line}") {
+                    print_error.get_or_insert(e);
+                }
+                last = Some(line);
+            }
+        },
+    )?;
+    if let Some(e) = print_error {
+        return Err(e.into());
+    }
+    let pr = &summary.progress;
+    if summary.queued.interrupted > 0 {
+        outln!(
+            "{} consegne erano in corso quando il precedente invio si è interrotto di colpo: non si sa se sono arrivate, e per non mandarle due volte non vengono ripetute (--resend-uncertain le invia di nuovo).",
+            summary.queued.interrupted
+        )?;
+    }
+    if summary.interrupted {
+        outln!(
+            "Interrotto: inviati {} di {}. Rilanciare lo stesso comando per inviare il resto (nessuno riceverà l'avviso due volte).",
+            pr.sent, pr.total
+        )?;
+        return Ok(ExitCode::from(2));
+    }
+    outln!(
+        "Fatto: inviati {} di {} (in questo invio {}); rimossi {} (bot bloccato o chat inesistente); non riusciti {}; saltati {}; incerti {}.",
+        pr.sent, pr.total, summary.sent_now, pr.removed, pr.failed, pr.skipped, pr.uncertain
+    )?;
+    if pr.failed > 0 || pr.skipped > 0 {
+        outln!("Le consegne non riuscite o saltate restano in coda: rilanciare il comando più tardi per riprovarle.")?;
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -61,6 +61,8 @@ pub enum ConfigError {
     BadPgUrl(String),
     #[error("con store.backend = \"postgres\" le segnalazioni vanno in PostgreSQL: togliere feedback.database (\"{0}\") dalla configurazione")]
     FeedbackDbWithPostgres(String),
+    #[error("ente \"{0}\", [agency.whatsapp]: notice_template (il nome del modello approvato in WhatsApp Manager) non può essere vuoto e phone_number_id deve essere l'id numerico del numero di telefono dell'azienda")]
+    BadWhatsapp(String),
 }
 
 /// A channel an agency can be reached on.
@@ -271,6 +273,28 @@ pub struct AgencySection {
     pub telegram: Option<TelegramSection>,
     #[serde(default)]
     pub meta: Option<MetaSection>,
+    /// Notices to WhatsApp subscribers (`sportello notify`): the approved template.
+    #[serde(default)]
+    pub whatsapp: Option<WhatsappSection>,
+}
+
+/// `[agency.whatsapp]`: WhatsApp delivers only approved templates outside the 24 hours after
+/// a person's last message, so notices go out as this template, its body having two
+/// variables: {{1}} the notice's title, {{2}} its text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhatsappSection {
+    /// The template's name as approved in WhatsApp Manager.
+    pub notice_template: String,
+    /// Its language code (default `it`).
+    #[serde(default = "default_template_language")]
+    pub template_language: String,
+    /// The business phone number id to send from (digits, from WhatsApp Manager).
+    pub phone_number_id: String,
+}
+
+fn default_template_language() -> String {
+    "it".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -328,6 +352,8 @@ pub struct AgencyConfig {
     pub widget_origins: Vec<String>,
     pub telegram: Option<TelegramSecrets>,
     pub meta: Option<MetaSecrets>,
+    /// The WhatsApp template for notices, when configured.
+    pub whatsapp: Option<WhatsappSection>,
 }
 
 impl AgencyConfig {
@@ -512,6 +538,14 @@ impl Config {
             } else {
                 None
             };
+            if let Some(w) = &a.whatsapp {
+                let digits = !w.phone_number_id.is_empty()
+                    && w.phone_number_id.len() <= 32
+                    && w.phone_number_id.bytes().all(|b| b.is_ascii_digit());
+                if w.notice_template.trim().is_empty() || !digits {
+                    return Err(ConfigError::BadWhatsapp(a.id.clone()));
+                }
+            }
             for o in &a.widget_origins {
                 if !valid_origin(o) {
                     return Err(ConfigError::BadOrigin {
@@ -531,6 +565,7 @@ impl Config {
                     .collect(),
                 telegram,
                 meta,
+                whatsapp: a.whatsapp,
             });
         }
         Ok(Config {
@@ -703,6 +738,31 @@ access_token_env = "X"
                 err.contains("widget_origins") && err.contains("«ente»"),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn whatsapp_notice_template() {
+        let with = |section: &str| {
+            Config::resolve(
+                toml::from_str(&format!("{TEXT}[agency.whatsapp]\n{section}")).unwrap(),
+                Path::new("/"),
+                env,
+            )
+        };
+        let c = with("notice_template = \"avviso_comune\"\nphone_number_id = \"106540352242922\"")
+            .unwrap();
+        let w = c.agencies[0].whatsapp.as_ref().unwrap();
+        assert_eq!(
+            (w.notice_template.as_str(), w.template_language.as_str()),
+            ("avviso_comune", "it")
+        );
+        for bad in [
+            "notice_template = \"\"\nphone_number_id = \"1\"",
+            "notice_template = \"a\"\nphone_number_id = \"../me\"",
+        ] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(err.contains("[agency.whatsapp]"), "{err}");
         }
     }
 

@@ -71,6 +71,23 @@ pub enum ServeError {
     Model(String),
 }
 
+/// The store the configuration names: PostgreSQL, the SQLite file of `[feedback] database`,
+/// or none.
+pub fn configured_store(config: &Config) -> Result<Option<Arc<dyn FeedbackStore>>, FeedbackError> {
+    Ok(match (&config.store, &config.feedback_db) {
+        (config::Store::Postgres { url }, _) => {
+            let store = pg::PgStore::open(url)?;
+            tracing::info!(
+                database = pg::describe(url).as_str(),
+                "feedback and delivery ids in PostgreSQL"
+            );
+            Some(Arc::new(store))
+        }
+        (config::Store::Sqlite, Some(path)) => Some(Arc::new(SqliteStore::open(path)?)),
+        (config::Store::Sqlite, None) => None,
+    })
+}
+
 /// A configured server, ready to run on a listener.
 pub struct Server {
     state: Arc<AppState>,
@@ -81,19 +98,7 @@ pub struct Server {
 impl Server {
     /// Loads every agency's KB and opens the feedback database named in the configuration.
     pub fn new(config: &Config) -> Result<Server, ServeError> {
-        let store: Option<Arc<dyn FeedbackStore>> = match (&config.store, &config.feedback_db) {
-            (config::Store::Postgres { url }, _) => {
-                let store = pg::PgStore::open(url)?;
-                tracing::info!(
-                    database = pg::describe(url).as_str(),
-                    "feedback and delivery ids in PostgreSQL"
-                );
-                Some(Arc::new(store))
-            }
-            (config::Store::Sqlite, Some(path)) => Some(Arc::new(SqliteStore::open(path)?)),
-            (config::Store::Sqlite, None) => None,
-        };
-        Server::with_store(config, store)
+        Server::with_store(config, configured_store(config)?)
     }
 
     /// Like [`Server::new`] with another feedback store (or none).

@@ -21,6 +21,8 @@
 //! window. A stop asked with Ctrl-C or SIGTERM waits for the sends in flight: none is left
 //! uncertain.
 
+pub mod notify;
+pub mod send;
 mod sqlite;
 
 mod pg;
@@ -166,6 +168,9 @@ pub enum Outcome {
     Removed,
     /// Not sent on this channel now (tried again by the next run).
     Skipped,
+    /// The request left but no answer came (a timeout, a connection cut): the platform may
+    /// have delivered it, so it is not sent again (unless `--resend-uncertain`).
+    Uncertain,
 }
 
 impl Outcome {
@@ -176,6 +181,7 @@ impl Outcome {
             Outcome::Failed => "failed",
             Outcome::Removed => "removed",
             Outcome::Skipped => "skipped",
+            Outcome::Uncertain => "uncertain",
         }
     }
 }

@@ -102,19 +102,25 @@ impl SubscriberStore for PgStore {
 
     fn claim(&self, agency: &str, notice: &str, now: i64) -> Result<Claim, FeedbackError> {
         self.with_client(|c| {
-            let row = c.query_opt(
-                "UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = $3
-                 FROM (SELECT subscriber FROM deliveries
-                       WHERE agency = $1 AND notice = $2
-                         AND (state = 'pending' OR (state = 'retry' AND next_at <= $3))
-                       ORDER BY next_at, subscriber LIMIT 1
-                       FOR UPDATE SKIP LOCKED) next,
-                      subscribers s
-                 WHERE d.agency = $1 AND d.notice = $2 AND d.subscriber = next.subscriber
-                   AND s.id = d.subscriber
-                 RETURNING d.subscriber, d.attempts, s.channel, s.chat_id, s.seen_at",
-                &[&agency, &notice, &now],
-            )?;
+            // Retries due first, then pending deliveries (each found from the index).
+            let mut row = None;
+            for state in ["retry", "pending"] {
+                row = c.query_opt(
+                    "UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1, updated_at = $3
+                     FROM (SELECT subscriber FROM deliveries
+                           WHERE agency = $1 AND notice = $2 AND state = $4 AND next_at <= $3
+                           ORDER BY next_at, subscriber LIMIT 1
+                           FOR UPDATE SKIP LOCKED) next,
+                          subscribers s
+                     WHERE d.agency = $1 AND d.notice = $2 AND d.subscriber = next.subscriber
+                       AND s.id = d.subscriber
+                     RETURNING d.subscriber, d.attempts, s.channel, s.chat_id, s.seen_at",
+                    &[&agency, &notice, &now, &state],
+                )?;
+                if row.is_some() {
+                    break;
+                }
+            }
             if let Some(r) = row {
                 return Ok(Claim::Send(Delivery {
                     subscriber: r.get(0),

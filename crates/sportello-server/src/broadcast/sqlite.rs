@@ -110,11 +110,13 @@ impl SubscriberStore for SqliteStore {
         let claimed: Option<(i64, u32)> = tx
             .query_row(
                 "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, updated_at = ?3
-                 WHERE rowid = (
-                     SELECT rowid FROM deliveries
-                     WHERE agency = ?1 AND notice = ?2
-                       AND (state = 'pending' OR (state = 'retry' AND next_at <= ?3))
-                     ORDER BY next_at, subscriber LIMIT 1)
+                 WHERE rowid = COALESCE(
+                     (SELECT rowid FROM deliveries
+                      WHERE agency = ?1 AND notice = ?2 AND state = 'retry' AND next_at <= ?3
+                      ORDER BY next_at, subscriber LIMIT 1),
+                     (SELECT rowid FROM deliveries
+                      WHERE agency = ?1 AND notice = ?2 AND state = 'pending'
+                      ORDER BY next_at, subscriber LIMIT 1))
                  RETURNING subscriber, attempts",
                 params![agency, notice, now],
                 |r| Ok((r.get(0)?, r.get(1)?)),
