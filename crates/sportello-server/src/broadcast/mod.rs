@@ -236,6 +236,15 @@ pub trait SubscriberStore: Send + Sync {
         chat_id: &str,
         now: i64,
     ) -> Result<bool, FeedbackError>;
+    /// Records that a subscribed chat wrote at `now` (Messenger's 24-hour window); nothing
+    /// for a chat not subscribed.
+    fn seen(
+        &self,
+        agency: &str,
+        channel: Channel,
+        chat_id: &str,
+        now: i64,
+    ) -> Result<(), FeedbackError>;
     /// Deletes a chat's subscription and its deliveries; false when it was not subscribed.
     fn unsubscribe(
         &self,

@@ -27,6 +27,23 @@ impl SubscriberStore for PgStore {
         })
     }
 
+    fn seen(
+        &self,
+        agency: &str,
+        channel: Channel,
+        chat_id: &str,
+        now: i64,
+    ) -> Result<(), FeedbackError> {
+        self.with_client(|c| {
+            c.execute(
+                "UPDATE subscribers SET seen_at = $4
+                 WHERE agency = $1 AND channel = $2 AND chat_id = $3",
+                &[&agency, &channel.as_str(), &chat_id, &now],
+            )?;
+            Ok(())
+        })
+    }
+
     fn unsubscribe(
         &self,
         agency: &str,

@@ -30,6 +30,22 @@ impl SubscriberStore for SqliteStore {
         Ok(added > 0)
     }
 
+    fn seen(
+        &self,
+        agency: &str,
+        channel: Channel,
+        chat_id: &str,
+        now: i64,
+    ) -> Result<(), FeedbackError> {
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        conn.execute(
+            "UPDATE subscribers SET seen_at = ?4
+             WHERE agency = ?1 AND channel = ?2 AND chat_id = ?3",
+            params![agency, channel.as_str(), chat_id, now],
+        )?;
+        Ok(())
+    }
+
     fn unsubscribe(
         &self,
         agency: &str,

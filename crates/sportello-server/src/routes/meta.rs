@@ -323,7 +323,13 @@ async fn receive(
                             subscription_reply(&st, &a, channel, ev.user.clone(), cmd).await;
                         text_messages(channel, &reply)
                     }
-                    None => reply_messages(&st, &a, channel, &ev),
+                    None => {
+                        if channel == Channel::Messenger {
+                            // Meta's 24-hour window for notices starts again.
+                            note_seen(&st, &a.config.id, &ev.user).await;
+                        }
+                        reply_messages(&st, &a, channel, &ev)
+                    }
                 };
                 send_all(&st, &a, channel, &ev, msgs).await;
             }
@@ -346,6 +352,24 @@ fn subscription_command(channel: Channel, ev: &Event) -> Option<broadcast::Comma
             broadcast::command(p)
         }
         _ => None,
+    }
+}
+
+/// Records when a Messenger subscriber last wrote (nothing for one not subscribed).
+async fn note_seen(state: &AppState, agency: &str, user: &str) {
+    let Some(store) = state.subscribers.clone() else {
+        return;
+    };
+    let (agency, user) = (agency.to_string(), user.to_string());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let done =
+        tokio::task::spawn_blocking(move || store.seen(&agency, Channel::Messenger, &user, now))
+            .await;
+    if let Ok(Err(e)) = done {
+        tracing::warn!(channel = "messenger", error = %e, "last message time not stored");
     }
 }
 

@@ -292,3 +292,127 @@ async fn pg_queue_claims_each_delivery_once() {
     .await
     .unwrap();
 }
+
+/// `sportello notify`'s sender on WhatsApp (the approved template) and Messenger (only within
+/// 24 hours of the person's last message, which a message to the bot renews).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_template_and_messenger_window() {
+    use sportello_server::broadcast::send::{
+        run, Message, MessengerTarget, SendOptions, Targets, WhatsappTarget,
+    };
+    let api = FakeApi::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("s.sqlite")).unwrap());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    store
+        .subscribe(AGENCY, Channel::Whatsapp, "393331234567", now)
+        .unwrap();
+    store
+        .subscribe(AGENCY, Channel::Messenger, "PSID-RECENT", now - 3600)
+        .unwrap();
+    store
+        .subscribe(AGENCY, Channel::Messenger, "PSID-OLD", now - 2 * 86_400)
+        .unwrap();
+    // No Telegram target in this run: skipped, left for a later one.
+    store
+        .subscribe(AGENCY, Channel::Telegram, "42", now)
+        .unwrap();
+    let targets = Targets {
+        telegram: None,
+        whatsapp: Some(WhatsappTarget {
+            graph_base_url: api.base_url.clone(),
+            access_token: ACCESS_TOKEN.into(),
+            phone_number_id: "106540352242922".into(),
+            template: "avviso_comune".into(),
+            language: "it".into(),
+        }),
+        messenger: Some(MessengerTarget {
+            graph_base_url: api.base_url.clone(),
+            access_token: ACCESS_TOKEN.into(),
+        }),
+    };
+    let message = Message {
+        notice_id: "sciopero".into(),
+        title: "Uffici chiusi".into(),
+        text: "Venerdì gli uffici sono chiusi.\n\nRiaprono lunedì.".into(),
+    };
+    let send = |store: Arc<SqliteStore>, targets: Targets, message: Message| {
+        tokio::task::spawn_blocking(move || {
+            let opts = SendOptions::default();
+            run(
+                &*store,
+                AGENCY,
+                &message,
+                &targets,
+                &opts,
+                Arc::default(),
+                &mut |_| {},
+            )
+            .unwrap()
+        })
+    };
+    let summary = send(store.clone(), targets.clone(), message.clone())
+        .await
+        .unwrap();
+    let p = &summary.progress;
+    assert_eq!((p.total, p.sent, p.skipped), (4, 2, 2), "{p:?}");
+    let got = api.received();
+    assert_eq!(got.len(), 2);
+    let wa = got
+        .iter()
+        .find(|r| r.path == "/v21.0/106540352242922/messages")
+        .unwrap();
+    assert_eq!(wa.authorization.as_deref(), Some("Bearer access-token-xyz"));
+    assert_eq!(wa.body["type"], "template");
+    assert_eq!(wa.body["to"], "393331234567");
+    assert_eq!(wa.body["template"]["name"], "avviso_comune");
+    assert_eq!(wa.body["template"]["language"]["code"], "it");
+    let params = &wa.body["template"]["components"][0]["parameters"];
+    assert_eq!(params[0]["text"], "Uffici chiusi");
+    assert_eq!(
+        params[1]["text"],
+        "Venerdì gli uffici sono chiusi. · Riaprono lunedì."
+    );
+    let ms = got.iter().find(|r| r.path == "/v21.0/me/messages").unwrap();
+    assert_eq!(ms.body["recipient"]["id"], "PSID-RECENT");
+    assert_eq!(ms.body["messaging_type"], "UPDATE");
+    let text = ms.body["message"]["text"].as_str().unwrap();
+    assert!(text.starts_with("Uffici chiusi\n\nVenerdì"), "{text}");
+    assert!(text.ends_with("scriva «basta avvisi»."), "{text}");
+
+    // The old Messenger subscriber writes to the bot: the window opens again, and the next
+    // run sends to it (and to nobody twice).
+    let s = start(Options {
+        graph_base_url: api.base_url.clone(),
+        store: Some(store.clone()),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(
+        post_meta(
+            &s,
+            "messenger",
+            &messenger_text("m.Q1", "PSID-OLD", "orari anagrafe"),
+            APP_SECRET
+        )
+        .await,
+        200
+    );
+    api.wait_for(3).await;
+    s.stop().await;
+    let summary = send(store.clone(), targets, message).await.unwrap();
+    assert_eq!(
+        (
+            summary.sent_now,
+            summary.progress.sent,
+            summary.progress.skipped
+        ),
+        (1, 3, 1)
+    );
+    let got = api.received();
+    assert_eq!(got.len(), 4);
+    assert_eq!(got[3].body["recipient"]["id"], "PSID-OLD");
+}
