@@ -162,6 +162,10 @@ async fn send_message(State(fake): State<Shared>, uri: Uri, body: Bytes) -> (Sta
 
 fn notify(config: &Path, notice: &str) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sportello"));
+    // The PostgreSQL test's store (a config without [store] ignores it).
+    if let Ok(url) = std::fs::read_to_string(config.with_file_name("pg-url")) {
+        c.env("TEST_PG_URL", url.trim());
+    }
     c.arg("notify")
         .arg(config)
         .arg("comune-di-esempio")
@@ -197,9 +201,10 @@ async fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn notify_2000_subscribers_within_limits_resumes_without_duplicates() {
-    let dir = tempfile_dir("broadcast");
+/// A KB with a valid and an expired notice, the fake Bot API running, and a config using
+/// `store` (a `[feedback]` or `[store]` section): (folder, config file, the fake).
+async fn setup(label: &str, store: &str) -> (PathBuf, PathBuf, Shared) {
+    let dir = tempfile_dir(label);
     let kb = dir.join("kb");
     copy_dir(&repo_root().join("knowledge-base/comune-di-esempio"), &kb);
     std::fs::create_dir_all(kb.join("notices")).unwrap();
@@ -222,17 +227,23 @@ async fn notify_2000_subscribers_within_limits_resumes_without_duplicates() {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
-    let db = dir.join("store.sqlite");
     let config = dir.join("sportello.toml");
     std::fs::write(
         &config,
         format!(
-            "[server]\ntelegram_api_base_url = \"http://{addr}\"\n[feedback]\ndatabase = \"store.sqlite\"\n\n\
+            "[server]\ntelegram_api_base_url = \"http://{addr}\"\n{store}\n\
              [[agency]]\nid = \"comune-di-esempio\"\nkb = \"kb\"\nchannels = [\"api\", \"telegram\"]\n\
              [agency.telegram]\nsecret_env = \"TEST_TG_SECRET\"\nbot_token_env = \"TEST_TG_TOKEN\"\n"
         ),
     )
     .unwrap();
+    (dir, config, fake)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_2000_subscribers_within_limits_resumes_without_duplicates() {
+    let (dir, config, fake) = setup("broadcast", "[feedback]\ndatabase = \"store.sqlite\"\n").await;
+    let db = dir.join("store.sqlite");
     let store = SqliteStore::open(&db).unwrap();
     for chat in 1..=SUBSCRIBERS {
         store
@@ -403,4 +414,101 @@ fn tempfile_dir(label: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The same on a PostgreSQL store (`SPORTELLO_TEST_PG`; skipped without it): killed while the
+/// API holds its answers, then run to the end, each chat gets the notice once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notify_on_postgresql_resumes_without_duplicates() {
+    let Ok(base) = std::env::var("SPORTELLO_TEST_PG") else {
+        println!("SKIPPED (SPORTELLO_TEST_PG unset)");
+        return;
+    };
+    let url = tokio::task::spawn_blocking(move || {
+        let mut c = postgres::Client::connect(&base, postgres::NoTls).expect("SPORTELLO_TEST_PG");
+        c.batch_execute("DROP DATABASE IF EXISTS sportello_t_notify WITH (FORCE)")
+            .unwrap();
+        c.batch_execute("CREATE DATABASE sportello_t_notify")
+            .unwrap();
+        let (head, _) = base.rsplit_once('/').expect("a postgres:// URL");
+        format!("{head}/sportello_t_notify")
+    })
+    .await
+    .unwrap();
+    let (dir, config, fake) = setup(
+        "broadcast-pg",
+        "[store]\nbackend = \"postgres\"\nurl_env = \"TEST_PG_URL\"\n",
+    )
+    .await;
+    std::fs::write(dir.join("pg-url"), &url).unwrap();
+    let chats: Vec<i64> = (1..=120).chain([BLOCKED]).collect();
+    let store = {
+        let (url, chats) = (url.clone(), chats.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = sportello_server::pg::PgStore::open(&url).unwrap();
+            for chat in chats {
+                store
+                    .subscribe("comune-di-esempio", Channel::Telegram, &chat.to_string(), 0)
+                    .unwrap();
+            }
+            Arc::new(store)
+        })
+        .await
+        .unwrap()
+    };
+    fake.lock().unwrap().hold_from = Some(60);
+    let mut child = spawn(&config);
+    wait_until("held messages", Duration::from_secs(60), || {
+        fake.lock().unwrap().held > 0
+    })
+    .await;
+    let mut last = (0, Instant::now());
+    wait_until("the sender to stall", Duration::from_secs(20), || {
+        let n = fake.lock().unwrap().arrivals.len();
+        if n != last.0 {
+            last = (n, Instant::now());
+        }
+        last.1.elapsed() > Duration::from_secs(1)
+    })
+    .await;
+    child.kill().unwrap();
+    let _ = output(child);
+    let held = {
+        let mut f = fake.lock().unwrap();
+        f.hold_from = None;
+        f.held
+    };
+    let (code, stdout, stderr) = output(spawn(&config));
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains(&format!("{held} consegne erano in corso")),
+        "{stdout}"
+    );
+    {
+        let f = fake.lock().unwrap();
+        assert!(f.violations.is_empty(), "{:#?}", f.violations);
+        for chat in &chats {
+            let want = u32::from(*chat != BLOCKED);
+            assert_eq!(
+                f.delivered.get(chat).copied().unwrap_or(0),
+                want,
+                "chat {chat}"
+            );
+        }
+    }
+    let (p, counts) = tokio::task::spawn_blocking(move || {
+        (
+            store.progress("comune-di-esempio", "avviso-prova").unwrap(),
+            store.subscriber_counts("comune-di-esempio").unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (p.total, p.sent, p.removed, p.uncertain),
+        (121, 120 - held as u64, 1, held as u64),
+        "{p:?}"
+    );
+    assert_eq!(counts, vec![("telegram".to_string(), 120)]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
