@@ -65,6 +65,17 @@ fn phrasing_key(text: &str) -> String {
 
 /// Validates the whole knowledge base; returns every problem found.
 pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
+    let mut out = sizes(kb);
+    let by_id = duplicate_ids(kb, &mut out);
+    out.extend(shared_phrasings(kb));
+    out.extend(broken_related(kb, &by_id));
+    out.extend(near_duplicate_questions(kb));
+    out.extend(notices(kb));
+    out
+}
+
+/// Too many entries, an entry too large, a KB too large.
+fn sizes(kb: &KnowledgeBase) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if kb.entries.len() > MAX_ENTRIES {
         out.push(
@@ -114,6 +125,15 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             .hint("accorcia le risposte più lunghe o dividi la base di conoscenza"),
         );
     }
+    out
+}
+
+/// An id used twice (the later entry is the one reported, and dropped); returns the first
+/// entry of each id.
+fn duplicate_ids<'k>(
+    kb: &'k KnowledgeBase,
+    out: &mut Vec<Diagnostic>,
+) -> HashMap<&'k str, &'k Entry> {
     let mut by_id: HashMap<&str, &Entry> = HashMap::new();
     for e in &kb.entries {
         if let Some(first) = by_id.get(e.id.as_str()) {
@@ -135,6 +155,12 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             by_id.insert(&e.id, e);
         }
     }
+    by_id
+}
+
+/// A phrasing repeated in one entry (a warning) or found in two entries (an error).
+fn shared_phrasings(kb: &KnowledgeBase) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let mut phrasings: HashMap<String, &Entry> = HashMap::new();
     for e in &kb.entries {
         let mut own: HashSet<String> = HashSet::new();
@@ -177,6 +203,13 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             }
         }
     }
+    out
+}
+
+/// `related` pointing to the entry itself (a warning) or to no entry (an error, with the
+/// closest id for the first [`MAX_RELATED_SUGGESTIONS`]).
+fn broken_related(kb: &KnowledgeBase, by_id: &HashMap<&str, &Entry>) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let mut suggestions = 0;
     for e in &kb.entries {
         for r in &e.related {
@@ -212,7 +245,12 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             }
         }
     }
-    // Near-duplicate main questions: the same content stems, in any order.
+    out
+}
+
+/// Near-duplicate main questions (warnings): the same content stems, in any order.
+fn near_duplicate_questions(kb: &KnowledgeBase) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
     let analyzer = Analyzer::italian(
         &[],
         AnalysisOptions {
@@ -250,7 +288,6 @@ pub fn validate(kb: &KnowledgeBase) -> Vec<Diagnostic> {
             }
         }
     }
-    out.extend(notices(kb));
     out
 }
 

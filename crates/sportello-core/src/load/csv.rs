@@ -38,27 +38,7 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> (Vec<Entry>, Vec<Diagnostic>) {
             return (entries, diags);
         }
     };
-    let mut header_ok = true;
-    for h in &headers {
-        if !ENTRY_KEYS.contains(&h.as_str()) {
-            let (message, hint) = unknown_key_message(h, ENTRY_KEYS);
-            diags.push(
-                Diagnostic::error(file, Some(1), message)
-                    .field(h.clone())
-                    .hint(hint),
-            );
-            header_ok = false;
-        }
-    }
-    for required in ["id", "question", "answer"] {
-        if !headers.iter().any(|h| h == required) {
-            diags.push(
-                Diagnostic::error(file, Some(1), format!("manca la colonna «{required}»"))
-                    .hint("la prima riga deve nominare le colonne: id, question, answer, alternatives, tags…"),
-            );
-            header_ok = false;
-        }
-    }
+    let header_ok = check_headers(file, &headers, &mut diags);
     if !header_ok {
         return (entries, diags);
     }
@@ -93,29 +73,7 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> (Vec<Entry>, Vec<Diagnostic>) {
             );
             continue;
         }
-        let fields: Vec<RawField> = headers
-            .iter()
-            .zip(record.iter())
-            .filter(|(_, cell)| !cell.trim().is_empty())
-            .map(|(key, cell)| {
-                let value = if LIST_KEYS.contains(&key.as_str()) {
-                    RawValue::List(
-                        cell.split(['\n', '|'])
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(|s| RawValue::Str(s.to_string()))
-                            .collect(),
-                    )
-                } else {
-                    RawValue::Str(cell.replace("\r\n", "\n"))
-                };
-                RawField {
-                    key: key.clone(),
-                    line,
-                    value,
-                }
-            })
-            .collect();
+        let fields = row_fields(&headers, &record, line);
         let builder = EntryBuilder {
             file,
             line,
@@ -127,6 +85,60 @@ pub fn parse_csv(file: &str, bytes: &[u8]) -> (Vec<Entry>, Vec<Diagnostic>) {
         }
     }
     (entries, diags)
+}
+
+/// An error for each unknown column and each missing required one; true when the header
+/// can be used.
+fn check_headers(file: &str, headers: &[String], diags: &mut Vec<Diagnostic>) -> bool {
+    let mut header_ok = true;
+    for h in headers {
+        if !ENTRY_KEYS.contains(&h.as_str()) {
+            let (message, hint) = unknown_key_message(h, ENTRY_KEYS);
+            diags.push(
+                Diagnostic::error(file, Some(1), message)
+                    .field(h.clone())
+                    .hint(hint),
+            );
+            header_ok = false;
+        }
+    }
+    for required in ["id", "question", "answer"] {
+        if !headers.iter().any(|h| h == required) {
+            diags.push(
+                Diagnostic::error(file, Some(1), format!("manca la colonna «{required}»"))
+                    .hint("la prima riga deve nominare le colonne: id, question, answer, alternatives, tags…"),
+            );
+            header_ok = false;
+        }
+    }
+    header_ok
+}
+
+/// One row's non-empty cells as fields (list columns split on new lines or `|`).
+fn row_fields(headers: &[String], record: &csv::StringRecord, line: usize) -> Vec<RawField> {
+    headers
+        .iter()
+        .zip(record.iter())
+        .filter(|(_, cell)| !cell.trim().is_empty())
+        .map(|(key, cell)| {
+            let value = if LIST_KEYS.contains(&key.as_str()) {
+                RawValue::List(
+                    cell.split(['\n', '|'])
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| RawValue::Str(s.to_string()))
+                        .collect(),
+                )
+            } else {
+                RawValue::Str(cell.replace("\r\n", "\n"))
+            };
+            RawField {
+                key: key.clone(),
+                line,
+                value,
+            }
+        })
+        .collect()
 }
 
 /// Writes entries as CSV with every column.

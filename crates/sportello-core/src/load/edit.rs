@@ -78,35 +78,8 @@ pub fn add_alternatives(text: &str, phrasings: &[String]) -> Result<String, Edit
         return Ok(text.to_string());
     }
     let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    if !text[body_start..].starts_with("+++") {
-        return Err(EditError::NoFrontMatter);
-    }
-    let fm_start = text[body_start..]
-        .find('\n')
-        .ok_or(EditError::NoFrontMatter)?
-        + body_start
-        + 1;
-    let fm_len = text[fm_start..]
-        .match_indices("+++")
-        .find(|(i, _)| *i == 0 || text.as_bytes()[fm_start + i - 1] == b'\n')
-        .map(|(i, _)| i)
-        .ok_or(EditError::NoFrontMatter)?;
-    let fm = &text[fm_start..fm_start + fm_len];
-    // The line that starts with `alternatives` (a key at the start of a line).
-    let mut offset = 0;
-    let mut key_line = None;
-    for line in fm.split_inclusive('\n') {
-        let t = line.trim_start();
-        if let Some(rest) = t.strip_prefix("alternatives") {
-            if rest.trim_start().starts_with('=') {
-                key_line = Some(fm_start + offset);
-                break;
-            }
-        }
-        offset += line.len();
-    }
-    let Some(line_start) = key_line else {
+    let (fm_start, fm_len) = front_matter(text)?;
+    let Some(line_start) = alternatives_line(text, fm_start, fm_len) else {
         // No list yet: a new line after the question's line (or at the end of the front matter).
         let new_line = format!(
             "alternatives = [{}]{nl}",
@@ -145,8 +118,53 @@ pub fn add_alternatives(text: &str, phrasings: &[String]) -> Result<String, Edit
             &text[close..]
         ));
     }
-    // Several lines: new lines before the line of the closing bracket, indented like the
-    // last item, and a comma after the last item when it has none.
+    append_lines(text, open, close, phrasings, nl)
+}
+
+/// The front matter of a native entry file: (start, length), between the `+++` lines.
+fn front_matter(text: &str) -> Result<(usize, usize), EditError> {
+    let body_start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    if !text[body_start..].starts_with("+++") {
+        return Err(EditError::NoFrontMatter);
+    }
+    let fm_start = text[body_start..]
+        .find('\n')
+        .ok_or(EditError::NoFrontMatter)?
+        + body_start
+        + 1;
+    let fm_len = text[fm_start..]
+        .match_indices("+++")
+        .find(|(i, _)| *i == 0 || text.as_bytes()[fm_start + i - 1] == b'\n')
+        .map(|(i, _)| i)
+        .ok_or(EditError::NoFrontMatter)?;
+    Ok((fm_start, fm_len))
+}
+
+/// Where the line that starts with `alternatives =` (a key at the start of a line) begins.
+fn alternatives_line(text: &str, fm_start: usize, fm_len: usize) -> Option<usize> {
+    let fm = &text[fm_start..fm_start + fm_len];
+    let mut offset = 0;
+    for line in fm.split_inclusive('\n') {
+        let t = line.trim_start();
+        if let Some(rest) = t.strip_prefix("alternatives") {
+            if rest.trim_start().starts_with('=') {
+                return Some(fm_start + offset);
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A list over several lines, from `open` to `close` (its brackets): new lines before the line of the closing
+/// bracket, indented like the last item, and a comma after the last item when it has none.
+fn append_lines(
+    text: &str,
+    open: usize,
+    close: usize,
+    phrasings: &[String],
+    nl: &str,
+) -> Result<String, EditError> {
     let close_line = text[..close].rfind('\n').map_or(0, |i| i + 1);
     if !text[close_line..close].trim().is_empty() {
         return Err(EditError::UnusualList);

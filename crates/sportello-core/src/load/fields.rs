@@ -183,6 +183,26 @@ impl EntryBuilder<'_> {
             }),
             ..Entry::default()
         };
+        self.read_fields(&mut entry, fields);
+        self.check_window(&entry, fields);
+        if let Some((body, line)) = answer_body {
+            entry.answer = body;
+            if entry.answer.trim().is_empty() {
+                self.err(
+                    line,
+                    "answer",
+                    "la risposta è vuota".into(),
+                    "scrivi la risposta sotto la seconda riga +++",
+                );
+            }
+        }
+        let ok = self.check_required(&entry, fields);
+        entry.question = entry.question.trim().to_string();
+        ok.then_some(entry)
+    }
+
+    /// Reads each field into `entry`, reporting repeated, unknown and ill-typed keys.
+    fn read_fields(&mut self, entry: &mut Entry, fields: &[RawField]) {
         let mut seen: Vec<&str> = Vec::new();
         for f in fields {
             if seen.contains(&f.key.as_str()) {
@@ -230,18 +250,10 @@ impl EntryBuilder<'_> {
                 _ => {}
             }
         }
-        self.check_window(&entry, fields);
-        if let Some((body, line)) = answer_body {
-            entry.answer = body;
-            if entry.answer.trim().is_empty() {
-                self.err(
-                    line,
-                    "answer",
-                    "la risposta è vuota".into(),
-                    "scrivi la risposta sotto la seconda riga +++",
-                );
-            }
-        }
+    }
+
+    /// Reports a missing or unusable id, question or answer; true when the entry is usable.
+    fn check_required(&mut self, entry: &Entry, fields: &[RawField]) -> bool {
         let mut ok = true;
         if entry.id.is_empty() {
             self.err(
@@ -294,8 +306,7 @@ impl EntryBuilder<'_> {
             }
             ok = false;
         }
-        entry.question = entry.question.trim().to_string();
-        ok.then_some(entry)
+        ok
     }
 }
 

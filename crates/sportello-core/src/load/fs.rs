@@ -134,48 +134,57 @@ fn collect_md(
         if meta.is_dir() {
             collect_md(walk, &path, depth + 1, diags)?;
         } else if path.extension().and_then(|e| e.to_str()) == Some("md") && meta.is_file() {
-            if walk.files.len() >= MAX_ENTRIES {
-                diags.push(
-                    Diagnostic::error(
-                        path.display().to_string(),
-                        None,
-                        format!("troppe voci: più di {MAX_ENTRIES} file .md in entries/"),
-                    )
-                    .hint(
-                        "una base di conoscenza per ente; le voci oltre il limite non sono lette",
-                    ),
-                );
-                walk.stopped = true;
-                return Ok(());
-            }
-            walk.bytes += meta.len().min(MAX_ENTRY_BYTES + 1);
-            if walk.bytes > MAX_KB_BYTES {
-                diags.push(too_large(dir, MAX_KB_BYTES, "l'insieme delle voci"));
-                walk.stopped = true;
-                return Ok(());
-            }
-            walk.files.push(path);
-        } else if meta.is_file() {
-            diags.push(
-                Diagnostic::warning(
-                    path.display().to_string(),
-                    None,
-                    "file ignorato: non è un file .md",
-                )
-                .hint("le voci vanno in file con estensione .md"),
-            );
+            add_md(walk, dir, path, meta.len(), diags);
         } else {
-            diags.push(
-                Diagnostic::warning(
-                    path.display().to_string(),
-                    None,
-                    "ignorato: non è un file normale (dispositivo, socket o pipe)",
-                )
-                .hint("in entries/ vanno solo file .md"),
-            );
+            report_ignored(&path, meta.is_file(), diags);
         }
     }
     Ok(())
+}
+
+/// Adds an entry file to the walk unless a limit (entries, bytes) is reached: then the walk
+/// stops with one error.
+fn add_md(walk: &mut Walk, dir: &Path, path: PathBuf, len: u64, diags: &mut Vec<Diagnostic>) {
+    if walk.files.len() >= MAX_ENTRIES {
+        diags.push(
+            Diagnostic::error(
+                path.display().to_string(),
+                None,
+                format!("troppe voci: più di {MAX_ENTRIES} file .md in entries/"),
+            )
+            .hint("una base di conoscenza per ente; le voci oltre il limite non sono lette"),
+        );
+        walk.stopped = true;
+        return;
+    }
+    walk.bytes += len.min(MAX_ENTRY_BYTES + 1);
+    if walk.bytes > MAX_KB_BYTES {
+        diags.push(too_large(dir, MAX_KB_BYTES, "l'insieme delle voci"));
+        walk.stopped = true;
+        return;
+    }
+    walk.files.push(path);
+}
+
+/// A warning for a file of entries/ that is not an entry (another extension, or not a
+/// regular file).
+fn report_ignored(path: &Path, regular: bool, diags: &mut Vec<Diagnostic>) {
+    let d = if regular {
+        Diagnostic::warning(
+            path.display().to_string(),
+            None,
+            "file ignorato: non è un file .md",
+        )
+        .hint("le voci vanno in file con estensione .md")
+    } else {
+        Diagnostic::warning(
+            path.display().to_string(),
+            None,
+            "ignorato: non è un file normale (dispositivo, socket o pipe)",
+        )
+        .hint("in entries/ vanno solo file .md")
+    };
+    diags.push(d);
 }
 
 /// Loads a knowledge base from a folder (native format), a `.jsonl` or a `.csv` file, and validates it.

@@ -201,13 +201,9 @@ const AGENCY_KEYS: &[&str] = &[
 const CONTACT_KEYS: &[&str] = &["office", "phone", "email", "hours", "url", "address"];
 const THRESHOLD_KEYS: &[&str] = &["answer", "clarify"];
 
-/// Parses `agency.toml`. `id` is the folder name.
-pub fn parse_agency(file: &str, id: &str, bytes: &[u8]) -> (Option<Agency>, Vec<Diagnostic>) {
-    let mut diags = Vec::new();
-    let Some(text) = decode(file, bytes, &mut diags) else {
-        return (None, diags);
-    };
-    // First every unknown key, with its line; then the values.
+/// An error for each key of agency.toml (and of its `[contacts]` and `[thresholds]`) that is
+/// not known, with its line and the closest known key.
+fn unknown_agency_keys(file: &str, text: &str, diags: &mut Vec<Diagnostic>) {
     if let Ok(table) = DeTable::parse(text) {
         for (key, value) in table.get_ref().iter() {
             let line = Some(line_of(text, key.span().start));
@@ -241,6 +237,16 @@ pub fn parse_agency(file: &str, id: &str, bytes: &[u8]) -> (Option<Agency>, Vec<
             }
         }
     }
+}
+
+/// Parses `agency.toml`. `id` is the folder name.
+pub fn parse_agency(file: &str, id: &str, bytes: &[u8]) -> (Option<Agency>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let Some(text) = decode(file, bytes, &mut diags) else {
+        return (None, diags);
+    };
+    // First every unknown key, with its line; then the values.
+    unknown_agency_keys(file, text, &mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return (None, diags);
     }

@@ -7,57 +7,9 @@ use super::{ends_word, found, Found};
 /// a date or a protocol number (kept), a card number passing the Luhn check, or, with seven
 /// digits or more, a phone number.
 pub(super) fn number(s: &[char], i: usize) -> Option<Found> {
-    let mut j = i;
-    if s.get(j) == Some(&'(') {
-        let mut k = j + 1;
-        if s.get(k) == Some(&'+') {
-            k += 1;
-        }
-        let d = k;
-        while k < s.len() && s[k].is_ascii_digit() && k - d < 3 {
-            k += 1;
-        }
-        if k == d || s.get(k) != Some(&')') {
-            return None;
-        }
-        j = k + 1;
-        if s.get(j) == Some(&' ') {
-            j += 1;
-        }
-    } else if s.get(j) == Some(&'+') {
-        j += 1;
-    }
-    let prefixed = j > i;
-    // Groups of digits and the separator before each group after the first.
-    let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut seps: Vec<char> = Vec::new();
-    let mut total = 0;
-    loop {
-        let start = j;
-        while j < s.len() && s[j].is_ascii_digit() {
-            j += 1;
-        }
-        if j == start {
-            // A separator not followed by a digit is not part of the number.
-            if seps.pop().is_some() {
-                j = start - 1;
-            }
-            break;
-        }
-        total += j - start;
-        groups.push((start, j));
-        // Bounded: nothing personal is longer than this.
-        if total > 40 {
-            break;
-        }
-        match s.get(j) {
-            Some(&c) if matches!(c, ' ' | '.' | '-' | '/') => {
-                seps.push(c);
-                j += 1;
-            }
-            _ => break,
-        }
-    }
+    let digits = prefix_end(s, i)?;
+    let prefixed = digits > i;
+    let (mut groups, mut seps, mut j) = digit_groups(s, digits);
     if groups.len() >= 2 && !ends_word(s, j) {
         // The last group is glued to a word ("0000 012rivesi"): it belongs to that word, and
         // the number ends before its separator (else a second pass, seeing the word replaced
@@ -98,6 +50,68 @@ pub(super) fn number(s: &[char], i: usize) -> Option<Found> {
     }
     // Short numbers are kept whole, so that their inner groups are not looked at again.
     keep
+}
+
+/// Where the digits start after an optional `+` or `(+39)` prefix at `i` (`i` without one);
+/// `None` for a parenthesis that is not such a prefix.
+fn prefix_end(s: &[char], i: usize) -> Option<usize> {
+    let mut j = i;
+    if s.get(j) == Some(&'(') {
+        let mut k = j + 1;
+        if s.get(k) == Some(&'+') {
+            k += 1;
+        }
+        let d = k;
+        while k < s.len() && s[k].is_ascii_digit() && k - d < 3 {
+            k += 1;
+        }
+        if k == d || s.get(k) != Some(&')') {
+            return None;
+        }
+        j = k + 1;
+        if s.get(j) == Some(&' ') {
+            j += 1;
+        }
+    } else if s.get(j) == Some(&'+') {
+        j += 1;
+    }
+    Some(j)
+}
+
+/// The groups of digits from `from` (start, end), the separator before each group after the
+/// first, and where the last group ends.
+fn digit_groups(s: &[char], from: usize) -> (Vec<(usize, usize)>, Vec<char>, usize) {
+    let mut j = from;
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut seps: Vec<char> = Vec::new();
+    let mut total = 0;
+    loop {
+        let start = j;
+        while j < s.len() && s[j].is_ascii_digit() {
+            j += 1;
+        }
+        if j == start {
+            // A separator not followed by a digit is not part of the number.
+            if seps.pop().is_some() {
+                j = start - 1;
+            }
+            break;
+        }
+        total += j - start;
+        groups.push((start, j));
+        // Bounded: nothing personal is longer than this.
+        if total > 40 {
+            break;
+        }
+        match s.get(j) {
+            Some(&c) if matches!(c, ' ' | '.' | '-' | '/') => {
+                seps.push(c);
+                j += 1;
+            }
+            _ => break,
+        }
+    }
+    (groups, seps, j)
 }
 
 /// `d{1,2} sep d{1,2} sep d{2}|d{4}` with the same separator (`/`, `.` or `-`) twice.
