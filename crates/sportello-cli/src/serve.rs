@@ -180,6 +180,12 @@ pub fn notify(
         "Fatto: inviati {} di {} (in questo invio {}); rimossi {} (bot bloccato o chat inesistente); non riusciti {}; saltati {}; incerti {}.",
         pr.sent, pr.total, summary.sent_now, pr.removed, pr.failed, pr.skipped, pr.uncertain
     )?;
+    if pr.uncertain > 0 && summary.queued.interrupted == 0 {
+        outln!(
+            "{} consegne sono incerte (una richiesta senza risposta, o un invio interrotto di colpo): non vengono ripetute per non mandarle due volte; --resend-uncertain le invia di nuovo.",
+            pr.uncertain
+        )?;
+    }
     if pr.failed > 0 || pr.skipped > 0 {
         outln!("Le consegne non riuscite o saltate restano in coda: rilanciare il comando più tardi per riprovarle.")?;
         return Ok(ExitCode::from(2));

@@ -230,7 +230,8 @@ impl SqliteStore {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA busy_timeout = 5000;
+             PRAGMA secure_delete = ON;",
         )?;
         migrate_sqlite(&mut conn)?;
         Ok(SqliteStore {

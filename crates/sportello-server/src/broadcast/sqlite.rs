@@ -5,6 +5,14 @@ use crate::config::Channel;
 use crate::feedback::{FeedbackError, SqliteStore};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
+/// After a subscriber's row is deleted: the deleted bytes are already zeroed on their page
+/// (`secure_delete`), and the write-ahead log, which still holds the pages as they were, is
+/// written back and emptied, so the chat id is nowhere in the files.
+fn forget(conn: &rusqlite::Connection) -> Result<(), FeedbackError> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
 impl SubscriberStore for SqliteStore {
     fn subscribe(
         &self,
@@ -66,6 +74,9 @@ impl SubscriberStore for SqliteStore {
             tx.execute("DELETE FROM deliveries WHERE subscriber = ?1", params![id])?;
         }
         tx.commit()?;
+        if id.is_some() {
+            forget(&conn)?;
+        }
         Ok(id.is_some())
     }
 
@@ -198,7 +209,8 @@ impl SubscriberStore for SqliteStore {
              WHERE agency = ?1 AND notice = ?2 AND subscriber = ?3",
             params![agency, notice, subscriber, outcome.state(), next_at, now],
         )?;
-        if outcome == Outcome::Removed {
+        let removed = outcome == Outcome::Removed;
+        if removed {
             tx.execute("DELETE FROM subscribers WHERE id = ?1", params![subscriber])?;
             tx.execute(
                 "DELETE FROM deliveries WHERE subscriber = ?1 AND NOT (agency = ?2 AND notice = ?3)",
@@ -206,6 +218,9 @@ impl SubscriberStore for SqliteStore {
             )?;
         }
         tx.commit()?;
+        if removed {
+            forget(&conn)?;
+        }
         Ok(())
     }
 

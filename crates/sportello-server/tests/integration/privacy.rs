@@ -182,3 +182,69 @@ async fn personal_data_never_in_logs_or_database() {
         "logs contain message text"
     );
 }
+
+/// A subscriber's chat id is in the store only while subscribed: never in the logs, and gone
+/// from the database files (WAL included) once they unsubscribe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriber_ids_never_logged_and_gone_after_unsubscribe() {
+    const CHAT: i64 = 927_364_518;
+    const PHONE: &str = "393337654321";
+    let logs = logs();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite");
+    let api = FakeApi::start().await;
+    let s = start(Options {
+        store: Some(sqlite_store(&db)),
+        graph_base_url: api.base_url.clone(),
+        ..Options::default()
+    })
+    .await;
+    let files = || {
+        let mut bytes = Vec::new();
+        for e in std::fs::read_dir(dir.path()).unwrap() {
+            bytes.extend(std::fs::read(e.unwrap().path()).unwrap());
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    post_telegram(&s, &telegram_message(1, CHAT, "/avvisi"), Some(TG_SECRET)).await;
+    post_meta(
+        &s,
+        "whatsapp",
+        &whatsapp_text("wamid.U1", PHONE, "avvisi"),
+        APP_SECRET,
+    )
+    .await;
+    api.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stored = files();
+    assert!(
+        stored.contains(&CHAT.to_string()) && stored.contains(PHONE),
+        "subscribed"
+    );
+    post_telegram(&s, &telegram_message(2, CHAT, "/stop"), Some(TG_SECRET)).await;
+    post_meta(
+        &s,
+        "whatsapp",
+        &whatsapp_text("wamid.U2", PHONE, "basta avvisi"),
+        APP_SECRET,
+    )
+    .await;
+    api.wait_for(2).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let left = files();
+    assert!(
+        !left.contains(&CHAT.to_string()),
+        "Telegram chat id left in the files"
+    );
+    assert!(!left.contains(PHONE), "WhatsApp number left in the files");
+    s.stop().await;
+    let text = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("\"action\":\"unsubscribe\""),
+        "logs were captured"
+    );
+    assert!(
+        !text.contains(&CHAT.to_string()) && !text.contains(PHONE),
+        "ids in the logs"
+    );
+}
