@@ -48,7 +48,7 @@ wasm="${target_dir}/wasm32-unknown-unknown/wasm/sportello_wasm.wasm"
 tmp="$(mktemp -d)"
 trap 'rm -rf "${tmp}"' EXIT
 say "wasm-bindgen --target web"
-wasm-bindgen --target web --no-typescript --out-dir "${tmp}" "${wasm}"
+wasm-bindgen --target web --out-dir "${tmp}" "${wasm}"
 
 mkdir -p "${dist}"
 if [ "${SPORTELLO_SKIP_WASM_OPT:-0}" = "1" ]; then
@@ -75,6 +75,8 @@ else
     fi
 fi
 cp "${tmp}/sportello_wasm.js" "${dist}/sportello_wasm.js"
+# The types of the engine's API (Assistant), imported by package/sportello.d.ts.
+cp "${tmp}/sportello_wasm.d.ts" "${dist}/sportello_wasm.d.ts"
 cp "${here}/src/"*.js "${dist}/"
 
 # 3. The example bundle, with the CLI.
