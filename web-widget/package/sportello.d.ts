@@ -36,11 +36,21 @@ export interface Notice {
   until?: string;
 }
 
+/** What every reply carries (the wire format of the CLI's --json, the JSON API and the wasm). */
+export interface ReplyBase {
+  /** The agency's id. */
+  agency: string;
+  /** The entries the reply offers, best first (one for an answer, the options for clarify). */
+  ids: string[];
+  /** Calibrated confidence, 0 to 1 (0 for declines and small talk). */
+  confidence: number;
+}
+
 export type ReplyKind = 'answer' | 'clarify' | 'decline' | 'small_talk';
 export type DeclineReason = 'empty' | 'no_match' | 'low_confidence' | 'other_office';
 
 /** A direct answer: `answer_html` is sanitised HTML, `answer_text` plain text for chats. */
-export interface AnswerReply {
+export interface AnswerReply extends ReplyBase {
   kind: 'answer';
   id: string;
   question: string;
@@ -57,7 +67,7 @@ export interface AnswerReply {
 }
 
 /** "Forse cercavi…": the citizen picks one of `options` (then `answerEntry(id)`). */
-export interface ClarifyReply {
+export interface ClarifyReply extends ReplyBase {
   kind: 'clarify';
   message: string;
   options: Candidate[];
@@ -68,7 +78,7 @@ export interface ClarifyReply {
 }
 
 /** An honest decline, with the agency's (or the competent office's) contacts. */
-export interface DeclineReply {
+export interface DeclineReply extends ReplyBase {
   kind: 'decline';
   message: string;
   reason: DeclineReason;
@@ -80,7 +90,7 @@ export interface DeclineReply {
 }
 
 /** Greetings, thanks, "sei un robot?", requests for a person. */
-export interface SmallTalkReply {
+export interface SmallTalkReply extends ReplyBase {
   kind: 'small_talk';
   intent: string;
   message: string;

@@ -92,7 +92,7 @@ pub fn ask(kb: &Path, question: &str, json: bool, explain: bool) -> Result<ExitC
     let engine = load_for_use(kb)?;
     let (reply, ranking) = engine.ask_with_ranking_in(question, 5, &now());
     if json {
-        outln!("{}", print::reply_json(&reply, &ranking, explain))?;
+        outln!("{}", print::reply_json(&engine, &reply, &ranking, explain))?;
     } else {
         out!("{}", print::reply(&engine, &reply, explain, &ranking))?;
     }

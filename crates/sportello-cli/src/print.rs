@@ -136,12 +136,16 @@ pub fn reply(engine: &Engine, r: &Reply, explain: bool, ranking: &[Candidate]) -
     out
 }
 
-/// The reply as JSON, with `kind`, `ids` and `confidence` always present.
-pub fn reply_json(r: &Reply, ranking: &[Candidate], explain: bool) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
+/// The reply in the wire format (as the JSON API and the wasm give it); with `explain`, the
+/// ranked `candidates` for editors too.
+pub fn reply_json(
+    engine: &Engine,
+    r: &Reply,
+    ranking: &[Candidate],
+    explain: bool,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(engine.wire(r)).unwrap_or_default();
     if let Some(obj) = v.as_object_mut() {
-        obj.insert("ids".into(), serde_json::json!(r.entry_ids()));
-        obj.insert("confidence".into(), serde_json::json!(r.confidence()));
         if explain {
             obj.insert(
                 "candidates".into(),

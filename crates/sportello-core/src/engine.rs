@@ -381,6 +381,11 @@ impl Engine {
         best
     }
 
+    /// `reply` in the wire format ([`crate::reply::Wire`]), with this engine's agency.
+    pub fn wire<'a>(&'a self, reply: &'a Reply) -> crate::reply::Wire<'a> {
+        reply.wire(&self.kb.agency.id)
+    }
+
     /// Answers a citizen's question, with no time given (as [`Engine::ask_in`] with the
     /// default [`AskContext`]).
     pub fn ask(&self, question: &str) -> Reply {

@@ -93,6 +93,8 @@ pub enum Reply {
         /// "Aggiornato il …".
         #[serde(skip_serializing_if = "Option::is_none")]
         reviewed: Option<String>,
+        /// Written by [`Wire`] (for every kind), not here.
+        #[serde(skip)]
         confidence: f32,
         /// Follow-up entries (id, question).
         related: Vec<(String, String)>,
@@ -105,6 +107,8 @@ pub enum Reply {
     Clarify {
         message: String,
         options: Vec<Candidate>,
+        /// Written by [`Wire`] (for every kind), not here.
+        #[serde(skip)]
         confidence: f32,
         /// Valid notices concerning the options (or global), to show before them.
         #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -130,7 +134,29 @@ pub enum Reply {
     },
 }
 
+/// The one wire format of a reply, used unchanged by the CLI's `--json`, the JSON API and the
+/// wasm: the agency, the reply's `kind` and fields, the entry `ids` it offers (best first) and
+/// its `confidence` (0 for declines and small talk). The OpenAPI document describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Wire<'a> {
+    pub agency: &'a str,
+    #[serde(flatten)]
+    pub reply: &'a Reply,
+    pub ids: Vec<&'a str>,
+    pub confidence: f32,
+}
+
 impl Reply {
+    /// The reply in the wire format, for the agency `agency`.
+    pub fn wire<'a>(&'a self, agency: &'a str) -> Wire<'a> {
+        Wire {
+            agency,
+            reply: self,
+            ids: self.entry_ids(),
+            confidence: self.confidence(),
+        }
+    }
+
     /// `answer`, `clarify`, `decline` or `small_talk`.
     pub fn kind(&self) -> &'static str {
         match self {

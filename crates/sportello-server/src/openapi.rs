@@ -94,6 +94,11 @@ pub fn document() -> Value {
                 "id": {"type": "string"}, "question": {"type": "string"},
                 "score": {"type": "number"}, "confidence": {"type": "number"}
             }},
+            "Notice": {"type": "object", "required": ["id", "title", "html", "text", "priority"], "properties": {
+                "id": {"type": "string"}, "title": {"type": "string"},
+                "html": {"type": "string", "description": "HTML sicuro"}, "text": {"type": "string", "description": "testo per chat"},
+                "priority": {"type": "string", "enum": ["normal", "high"]}, "until": {"type": "string"}
+            }},
             "Reply": {
                 "type": "object",
                 "required": ["kind", "agency", "ids", "confidence"],
@@ -115,7 +120,9 @@ pub fn document() -> Value {
                     "reason": {"type": "string", "enum": ["empty", "no_match", "low_confidence", "other_office"], "description": "decline"},
                     "contacts": {"$ref": "#/components/schemas/Contacts"},
                     "candidates": {"type": "array", "items": {"$ref": "#/components/schemas/Candidate"}, "description": "decline: per i redattori, mai da mostrare come risposta"},
-                    "intent": {"type": "string", "description": "small_talk"}
+                    "intent": {"type": "string", "description": "small_talk"},
+                    "reviewed": {"type": "string", "description": "answer: data dell'ultimo controllo, AAAA-MM-GG"},
+                    "notices": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}, "description": "answer, clarify, decline: avvisi validi da mostrare prima della risposta"}
                 }
             }
         }}

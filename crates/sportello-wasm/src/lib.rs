@@ -51,6 +51,13 @@ fn json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".into())
 }
 
+impl Assistant {
+    /// A reply in the one wire format of Sportello (as the CLI's `--json` and the JSON API).
+    fn reply(&self, r: &Reply) -> String {
+        json(&self.engine.wire(r))
+    }
+}
+
 /// The context of a question asked at `unix_ms` (the page's `Date.now()`).
 fn moment(unix_ms: f64) -> sportello_core::AskContext {
     sportello_core::AskContext::at(sportello_core::Timestamp::from_unix_seconds(
@@ -72,23 +79,24 @@ impl Assistant {
     }
 
     /// The reply to a question, as JSON: `{"kind": "answer" | "clarify" | "decline" |
-    /// "small_talk", ...}` exactly as the library serialises [`Reply`].
+    /// "small_talk", ...}` in the wire format of [`sportello_core::reply::Wire`] (as the API
+    /// and the CLI give it: with `agency`, `ids` and `confidence`).
     pub fn ask(&self, question: &str) -> String {
-        json(&self.engine.ask(question))
+        self.reply(&self.engine.ask(question))
     }
 
     /// [`Assistant::ask`] at a moment given by the page (`Date.now()`, milliseconds since
     /// 1970): entries outside their `valid_from` / `valid_until` window are left out.
     #[wasm_bindgen(js_name = askAt)]
     pub fn ask_at(&self, question: &str, unix_ms: f64) -> String {
-        json(&self.engine.ask_in(question, &moment(unix_ms)))
+        self.reply(&self.engine.ask_in(question, &moment(unix_ms)))
     }
 
     /// The answer of one entry (after a "Forse cercavi…" choice), as JSON, or `undefined`
     /// for an unknown id.
     #[wasm_bindgen(js_name = answerEntry)]
     pub fn answer_entry(&self, id: &str) -> Option<String> {
-        self.engine.answer_entry(id).map(|r: Reply| json(&r))
+        self.engine.answer_entry(id).map(|r: Reply| self.reply(&r))
     }
 
     /// [`Assistant::answer_entry`] at a moment given by the page (`Date.now()`): with the
@@ -97,7 +105,7 @@ impl Assistant {
     pub fn answer_entry_at(&self, id: &str, unix_ms: f64) -> Option<String> {
         self.engine
             .answer_entry_in(id, &moment(unix_ms))
-            .map(|r: Reply| json(&r))
+            .map(|r: Reply| self.reply(&r))
     }
 
     /// Up to `limit` questions the citizen may be typing, as a JSON array of `{id, question}`.

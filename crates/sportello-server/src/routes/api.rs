@@ -211,22 +211,7 @@ pub async fn ask(
     let engine = a.engine();
     let reply = engine.ask_in(&req.question, &super::now());
     after_reply(&state, &a.config.id, Channel::Api, &req.question, &reply);
-    let mut v = match serde_json::to_value(&reply) {
-        Ok(v) => v,
-        Err(_) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "Errore interno.",
-            )
-        }
-    };
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("agency".into(), a.config.id.clone().into());
-        obj.insert("ids".into(), serde_json::json!(reply.entry_ids()));
-        obj.insert("confidence".into(), serde_json::json!(reply.confidence()));
-    }
-    Json(v).into_response()
+    Json(reply.wire(&a.config.id)).into_response()
 }
 
 pub async fn feedback(

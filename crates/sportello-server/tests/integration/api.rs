@@ -124,6 +124,37 @@ async fn health_and_openapi() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/v1/agencies/{agency}/ask"]["post"].is_object());
     assert!(doc["paths"]["/v1/agencies/{agency}/feedback"]["post"].is_object());
+    // Real replies of every kind against the document's Reply schema: each field they carry
+    // is described, the required ones are there, and the reply is the engine's wire format
+    // unchanged (what the CLI's --json and the wasm give).
+    let schema = &doc["components"]["schemas"]["Reply"];
+    let described = schema["properties"].as_object().unwrap();
+    let engine = s.state.agencies[AGENCY].engine();
+    for (q, kind) in [
+        ("quanto costa la carta d'identità?", "answer"),
+        (clarify_question(&s.state, "").as_str(), "clarify"),
+        ("come si rinnova il passaporto in Francia?", "decline"),
+        ("grazie", "small_talk"),
+    ] {
+        let r = s.ask(q).await;
+        assert_eq!(r["kind"], kind, "{q}: {r}");
+        for key in r.as_object().unwrap().keys() {
+            assert!(
+                described.contains_key(key),
+                "{key} of a {kind} reply is not in the OpenAPI Reply schema"
+            );
+        }
+        for key in schema["required"].as_array().unwrap() {
+            assert!(
+                r.get(key.as_str().unwrap()).is_some(),
+                "{kind} reply without {key}"
+            );
+        }
+        let text = serde_json::to_string(&engine.wire(&engine.ask(q))).unwrap();
+        let mut wire: Value = serde_json::from_str(&text).unwrap();
+        wire["agency"] = r["agency"].clone();
+        assert_eq!(r, wire, "the API reply is the engine's wire format");
+    }
     s.stop().await;
 }
 
