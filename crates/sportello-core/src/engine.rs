@@ -27,6 +27,7 @@ use crate::render::Rendered;
 use crate::reply::{Candidate, Explanation, Reply};
 use crate::rerank;
 use crate::retrieval::{self, Scored};
+#[cfg(feature = "semantic")]
 use crate::semantic::{self, Encoder, SemanticIndex};
 use crate::smalltalk::SmallTalkPack;
 use crate::tables::Tables;
@@ -59,6 +60,7 @@ pub struct Engine {
     /// Opened from prebuilt data rather than built from the KB's texts.
     prebuilt: bool,
     /// The semantic stage, when an encoder is attached ([`Engine::with_encoder`]).
+    #[cfg(feature = "semantic")]
     semantic: Option<SemanticIndex>,
     /// The KB's notices, ready to go before replies.
     notices: Notices,
@@ -227,6 +229,7 @@ impl Engine {
             thresholds,
             smalltalk,
             prebuilt,
+            #[cfg(feature = "semantic")]
             semantic: None,
             notices,
         }
@@ -245,6 +248,7 @@ impl Engine {
     /// Attaches a sentence encoder: every phrasing is embedded now, and each question is
     /// embedded when asked, so that ranking and confidence also weigh closeness in meaning
     /// (stage 4b, [`crate::semantic`]). One encoder is shared by every engine of a process.
+    #[cfg(feature = "semantic")]
     pub fn with_encoder(mut self, encoder: Arc<dyn Encoder>) -> Engine {
         let with_answers = self.config.semantic_answer > 0.0;
         self.semantic = Some(SemanticIndex::build(&self.kb, encoder, with_answers));
@@ -253,7 +257,10 @@ impl Engine {
 
     /// The semantic stage's model, when one is attached.
     pub fn semantic_model(&self) -> Option<&str> {
-        self.semantic.as_ref().map(SemanticIndex::model)
+        #[cfg(feature = "semantic")]
+        return self.semantic.as_ref().map(SemanticIndex::model);
+        #[cfg(not(feature = "semantic"))]
+        None
     }
 
     /// Builds what the engine otherwise builds on first use (the typo-correction table, a
@@ -307,6 +314,7 @@ impl Engine {
         .analyse(question);
         let mut ranked = retrieval::retrieve(&self.index, &self.tables, &self.config, &analysed);
         rerank::rerank(&self.overlap(), &analysed, &mut ranked);
+        #[cfg(feature = "semantic")]
         if let Some(sem) = &self.semantic {
             if let Some(close) = sem
                 .closeness(question, self.config.semantic_answer)
