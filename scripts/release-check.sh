@@ -69,7 +69,9 @@ unshare -n bash -c '
     set -euo pipefail
     source scripts/chroot-lib.sh
     ip link set lo up
-    chroot_run "${root}" root "${top}/sportello" serve --config /tmp/serve.toml 2>"${root}/tmp/serve.log" &
+    # A simple command in the background, so that $! is the server itself (env and chroot
+    # exec it): a function would run in a subshell that TERM kills, leaving the server behind.
+    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp LANG=C.UTF-8 "${chroot_bin}" "${root}" "${top}/sportello" serve --config /tmp/serve.toml 2>"${root}/tmp/serve.log" &
     pid=$!
     for _ in $(seq 100); do
         curl -sf http://127.0.0.1:8080/healthz >/dev/null 2>&1 && break
@@ -125,7 +127,7 @@ npm install --prefix "${scratch}/ts" --no-audit --no-fund --loglevel=error types
 cp web-widget/tests/release-types.ts "${site}/"
 cat >"${site}/tsconfig.json" <<'JSON'
 { "compilerOptions": { "strict": true, "noEmit": true, "target": "es2022", "module": "esnext",
-  "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": false },
+  "moduleResolution": "bundler", "lib": ["es2022", "dom", "esnext.disposable"], "skipLibCheck": false },
   "files": ["release-types.ts"] }
 JSON
 (cd "${site}" && node "${scratch}/ts/node_modules/typescript/bin/tsc" -p tsconfig.json) || fail "the package's types"

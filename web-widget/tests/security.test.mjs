@@ -90,6 +90,10 @@ before(async () => {
   fs.mkdirSync(path.join(dir, 'unbuilt'));
   fs.writeFileSync(path.join(dir, 'unbuilt', 'bundle.json'), UNBUILT);
   fs.writeFileSync(path.join(dir, 'unbuilt.html'), MISSING.replace('/__test/non-esiste/', '/__test/unbuilt/'));
+  // A bundle of a format this widget does not read (written by a later Sportello).
+  fs.mkdirSync(path.join(dir, 'future'));
+  fs.writeFileSync(path.join(dir, 'future', 'bundle.json'), JSON.stringify({ ...bundle, format: 99 }));
+  fs.writeFileSync(path.join(dir, 'future.html'), MISSING.replace('/__test/non-esiste/', '/__test/future/'));
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   fs.writeFileSync(path.join(dir, 'missing.html'), MISSING);
   fs.writeFileSync(path.join(dir, 'two.html'), TWO);
@@ -236,6 +240,15 @@ test('a bundle without prebuilt data is refused with a message to rebuild it and
   assert.match(text, /sportello build/);
   assert.match(text, /0123 456789/);
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('a bundle of an unsupported format is refused with the version, the command to run and the contacts', async () => {
+  const { context, page, text } = await loadError('future.html');
+  assert.match(text, /formato 99/);
+  assert.match(text, /sportello build/);
+  assert.match(text, /0123 456789/);
   assert.deepEqual(page.errors, []);
   await context.close();
 });
