@@ -2,9 +2,9 @@
 # Bundles survive upgrades, checked across real commits: the `sportello` CLI of an earlier
 # commit (built from git in a worktree) builds the example bundle, and the widget built at this
 # commit (web-widget/dist, from web-widget/build.sh) opens it in Chromium from its prebuilt data
-# and answers. The earlier commit is the newest one before HEAD that changed the core's code
-# with the same bundle format, data version and analysis version as HEAD (a widget must open
-# those); when HEAD itself changed a version, no earlier commit qualifies and the check says so
+# and answers. The earlier commit is the newest one before HEAD whose crates differ from HEAD's,
+# when it has the same bundle format, data version and analysis version as HEAD (a widget must
+# open those); when HEAD itself changed a version, no earlier commit qualifies and the check says so
 # and passes (tests/bundle_compat.rs then holds a bundle of the new versions).
 #
 #   scripts/bundle-across-commits.sh [commit]     (needs git history, cargo, node, chromium)
@@ -28,7 +28,9 @@ if [ -z "${old}" ]; then
         say "SKIPPED: no history (a shallow clone)"
         exit 0
     fi
-    for c in $(git log --format=%H -n 100 HEAD~1 -- crates/sportello-core/src); do
+    # The newest earlier commit whose crates differ from HEAD's (the code changed since).
+    for c in $(git log --format=%H -n 100 HEAD~1 -- crates); do
+        git diff --quiet "${c}" HEAD -- crates && continue
         if [ "$(versions "${c}")" = "${head_versions}" ]; then
             old="${c}"
         fi

@@ -355,32 +355,62 @@ const WORDS: &[&str] = &[
     "operatore",
 ];
 
+/// Districts that multiply the 10,000 service × action × object combinations (a regional
+/// or national pack repeats procedures per office or area).
+const DISTRICTS: &[&str] = &[
+    "",
+    "nel centro storico",
+    "a borgo nuovo",
+    "nella frazione di colle",
+    "al quartiere nord",
+    "al quartiere sud",
+    "nella zona industriale",
+    "a marina",
+    "in collina",
+    "a ponte vecchio",
+];
+
 fn synthetic(n: usize) -> KnowledgeBase {
     let mut rng = Lcg(0x5eed_2026);
     let mut entries = Vec::with_capacity(n);
-    'outer: for (si, (service, service_alts)) in SERVICES.iter().enumerate() {
-        for (ai, (action, action_alts)) in ACTIONS.iter().enumerate() {
-            for (oi, (object, object_alts)) in OBJECTS.iter().enumerate() {
-                if entries.len() == n {
-                    break 'outer;
+    'outer: for (di, district) in DISTRICTS.iter().enumerate() {
+        for (si, (service, service_alts)) in SERVICES.iter().enumerate() {
+            for (ai, (action, action_alts)) in ACTIONS.iter().enumerate() {
+                for (oi, (object, object_alts)) in OBJECTS.iter().enumerate() {
+                    if entries.len() == n {
+                        break 'outer;
+                    }
+                    let answer: Vec<&str> = (0..60).map(|_| rng.pick(WORDS)).collect();
+                    let mut answer = answer.join(" ");
+                    answer.push('.');
+                    let place = if district.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {district}")
+                    };
+                    let id = if di == 0 {
+                        format!("voce-{si:02}-{ai:02}-{oi:02}")
+                    } else {
+                        format!("voce-{di}-{si:02}-{ai:02}-{oi:02}")
+                    };
+                    entries.push(Entry {
+                        id,
+                        question: format!("Come posso {action} {object} {service}{place}?"),
+                        alternatives: vec![
+                            format!(
+                                "vorrei {} {} {}{place}",
+                                action_alts[0], object_alts[0], service_alts[0]
+                            ),
+                            format!(
+                                "{} {} {}{place}",
+                                action_alts[1], object_alts[1], service_alts[1]
+                            ),
+                        ],
+                        answer,
+                        tags: vec![service.trim_start_matches("all'").to_string()],
+                        ..Entry::default()
+                    });
                 }
-                let answer: Vec<&str> = (0..60).map(|_| rng.pick(WORDS)).collect();
-                let mut answer = answer.join(" ");
-                answer.push('.');
-                entries.push(Entry {
-                    id: format!("voce-{si:02}-{ai:02}-{oi:02}"),
-                    question: format!("Come posso {action} {object} {service}?"),
-                    alternatives: vec![
-                        format!(
-                            "vorrei {} {} {}",
-                            action_alts[0], object_alts[0], service_alts[0]
-                        ),
-                        format!("{} {} {}", action_alts[1], object_alts[1], service_alts[1]),
-                    ],
-                    answer,
-                    tags: vec![service.trim_start_matches("all'").to_string()],
-                    ..Entry::default()
-                });
             }
         }
     }
@@ -403,6 +433,17 @@ const SYNTHETIC_QUESTIONS: &[&str] = &[
 ];
 
 fn bench_kb(c: &mut Criterion, name: &str, kb: &KnowledgeBase, questions: &[String]) {
+    if kb.entries.len() > 20_000 {
+        // Ten samples of a build this large would take minutes: one timed build is printed.
+        let t = std::time::Instant::now();
+        let engine = Engine::new(kb.clone()).expect("engine builds");
+        println!(
+            "build/{name}: one build of {} entries in {:.2} s",
+            kb.entries.len(),
+            t.elapsed().as_secs_f64()
+        );
+        return bench_questions(c, name, &engine, questions);
+    }
     let mut build = c.benchmark_group("build");
     build
         .sample_size(10)
@@ -421,8 +462,11 @@ fn bench_kb(c: &mut Criterion, name: &str, kb: &KnowledgeBase, questions: &[Stri
         )
     });
     build.finish();
-
     let engine = Engine::new(kb.clone()).expect("engine builds");
+    bench_questions(c, name, &engine, questions);
+}
+
+fn bench_questions(c: &mut Criterion, name: &str, engine: &Engine, questions: &[String]) {
     let mut query = c.benchmark_group("ask");
     query
         .sample_size(20)
@@ -460,10 +504,15 @@ fn matching(c: &mut Criterion) {
     if let Some((kb, questions)) = qa4faq() {
         bench_kb(c, "qa4faq", &kb, &questions);
     }
+    let questions: Vec<String> = SYNTHETIC_QUESTIONS.iter().map(|s| s.to_string()).collect();
     let kb = synthetic(10_000);
     assert_eq!(kb.entries.len(), 10_000);
-    let questions: Vec<String> = SYNTHETIC_QUESTIONS.iter().map(|s| s.to_string()).collect();
     bench_kb(c, "synthetic-10k", &kb, &questions);
+    if std::env::var_os("SPORTELLO_BENCH_100K").is_some() {
+        let kb = synthetic(100_000);
+        assert_eq!(kb.entries.len(), 100_000);
+        bench_kb(c, "synthetic-100k", &kb, &questions);
+    }
 }
 
 criterion_group!(benches, matching);
