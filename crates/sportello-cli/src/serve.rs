@@ -130,6 +130,10 @@ pub fn notify(
     for (channel, note) in &p.notes {
         outln!("  {channel}: {note}")?;
     }
+    if total == 0 {
+        outln!("Nessun iscritto agli avvisi: niente da inviare. I cittadini si iscrivono scrivendo /avvisi al bot di Telegram, oppure «avvisi» su WhatsApp o Messenger.")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let opts = send::SendOptions {
         per_second,
         resend_uncertain,
