@@ -13,24 +13,32 @@ fn load(kb: &Path) -> Result<Loaded> {
     Ok(load::load_path(kb)?)
 }
 
-/// Loads a KB for use: warnings and errors go to stderr; fails only when nothing usable is left.
+/// Loads a KB for use, by core's loading policy ([`for_serving`]).
 pub(crate) fn load_for_use(kb: &Path) -> Result<Engine> {
     load_with(kb, MatchConfig::default())
 }
 
 fn load_with(kb: &Path, config: MatchConfig) -> Result<Engine> {
-    let loaded = load(kb)?;
-    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    if errors > 0 {
-        eprintln!(
-            "attenzione: {errors} errori nella base di conoscenza (le voci con errori sono escluse); dettagli con: sportello check {}",
-            kb.display()
-        );
-    }
-    if loaded.kb.entries.is_empty() {
-        bail!("{}: nessuna voce utilizzabile", kb.display());
-    }
+    let loaded = for_serving(kb)?;
     crate::model::attach(Engine::with_config(loaded.kb, config)?)
+}
+
+/// Core's loading policy (the server's too): a KB with errors is refused, each error printed.
+fn for_serving(kb: &Path) -> Result<Loaded> {
+    match load::for_serving(kb) {
+        Ok(loaded) => Ok(loaded),
+        Err(load::Refused::Invalid { errors, .. }) => {
+            for d in &errors {
+                eprintln!("{d}");
+            }
+            bail!(
+                "{} errori nella base di conoscenza: correggili (sportello check {}) e riprova",
+                errors.len(),
+                kb.display()
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// What `check` compares review and validity dates with.
@@ -394,18 +402,7 @@ pub fn export(kb: &Path, format: FlatFormat, out: Option<&Path>) -> Result<ExitC
 /// Writes the web widget's bundle for one agency. A knowledge base with errors is refused, so
 /// that a broken file never reaches the website.
 pub fn build(kb: &Path, out: &Path) -> Result<ExitCode> {
-    let loaded = load(kb)?;
-    let errors: Vec<&Diagnostic> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
-    if !errors.is_empty() {
-        for d in &errors {
-            eprintln!("{d}");
-        }
-        bail!(
-            "{} errori nella base di conoscenza: correggili (sportello check {}) e ripeti la build",
-            errors.len(),
-            kb.display()
-        );
-    }
+    let loaded = for_serving(kb)?;
     // Writing the bundle builds the engine once (its prebuilt data goes into the bundle).
     let started = std::time::Instant::now();
     let text = sportello_core::bundle::to_json(&loaded.kb);

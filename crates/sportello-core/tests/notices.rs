@@ -246,3 +246,39 @@ fn check_names_an_id_two_packs_share_with_both_files_and_bad_notices_with_their_
         1
     );
 }
+
+#[test]
+fn the_serving_policy_refuses_errors_and_watches_the_packs_too() {
+    let agency_dir = root().join("examples/comune-con-pacchetto");
+    let served = load::for_serving(&agency_dir).unwrap();
+    assert!(served.kb.entry("naz-pagopa").is_some());
+    let sources = load::sources(&agency_dir);
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(
+        sources[1].ends_with("knowledge-base/pacchetto-nazionale"),
+        "{sources:?}"
+    );
+    // One broken notice is enough to refuse the whole KB, with the error named.
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        &dir.path().join("agency.toml"),
+        "name = \"Ente\"\n[contacts]\nphone = \"0123\"\n",
+    );
+    write(
+        &dir.path().join("entries/orari.md"),
+        &entry("Quali sono gli orari?"),
+    );
+    write(
+        &dir.path().join("notices/x.md"),
+        "+++\ntitle = \"X\"\nuntil = \"ieri\"\n+++\nTesto.\n",
+    );
+    match load::for_serving(dir.path()) {
+        Err(load::Refused::Invalid { errors, .. }) => {
+            assert_eq!(errors.len(), 1);
+            assert!(errors[0].file.ends_with("notices/x.md") && errors[0].line == Some(3));
+        }
+        other => panic!("not refused: {:?}", other.map(|l| l.kb.entries.len())),
+    }
+    std::fs::remove_file(dir.path().join("notices/x.md")).unwrap();
+    assert!(load::for_serving(dir.path()).is_ok());
+}

@@ -8,7 +8,7 @@ use crate::feedback::FeedbackSink;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
 use arc_swap::ArcSwap;
-use sportello_core::load::{load_path, LoadError};
+use sportello_core::load::{for_serving, sources, LoadError, Refused};
 use sportello_core::{Encoder, Engine, EngineError};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
@@ -23,14 +23,12 @@ use std::time::Duration;
 pub enum ReloadError {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("{errors} errori nella base di conoscenza {path} (il primo: {first}); correggerli (sportello check {path}) e ricaricare")]
-    Invalid {
-        path: String,
-        errors: usize,
-        first: String,
-    },
-    #[error("la base di conoscenza {0} non contiene nessuna voce")]
-    Empty(String),
+    /// Refused by core's loading policy (errors, or no entry).
+    #[error(transparent)]
+    Refused(Refused),
+    /// The reload's thread ended without a result.
+    #[error("la base di conoscenza {0} non è stata ricaricata: riprova")]
+    Interrupted(String),
     #[error("indice non costruito: {0}")]
     Engine(#[from] EngineError),
 }
@@ -40,18 +38,10 @@ pub fn build_engine(
     path: &Path,
     encoder: Option<&Arc<dyn Encoder>>,
 ) -> Result<Engine, ReloadError> {
-    let loaded = load_path(path)?;
-    let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
-    if let Some(first) = errors.first() {
-        return Err(ReloadError::Invalid {
-            path: path.display().to_string(),
-            errors: errors.len(),
-            first: first.to_string(),
-        });
-    }
-    if loaded.kb.entries.is_empty() {
-        return Err(ReloadError::Empty(path.display().to_string()));
-    }
+    let loaded = for_serving(path).map_err(|e| match e {
+        Refused::Load(e) => ReloadError::Load(e),
+        other => ReloadError::Refused(other),
+    })?;
     let mut engine = Engine::new(loaded.kb)?;
     if let Some(e) = encoder {
         // Phrasings already embedded (an unchanged entry on reload) come from the encoder's
@@ -63,7 +53,8 @@ pub fn build_engine(
     Ok(engine)
 }
 
-/// A fingerprint of the files under `path` (names, sizes, modification times).
+/// A fingerprint of the files of the KB at `path` and of the packs it extends (names, sizes,
+/// modification times).
 pub fn fingerprint(path: &Path) -> u64 {
     fn walk(path: &Path, h: &mut DefaultHasher, depth: usize) {
         let Ok(meta) = std::fs::metadata(path) else {
@@ -85,7 +76,9 @@ pub fn fingerprint(path: &Path) -> u64 {
         }
     }
     let mut h = DefaultHasher::new();
-    walk(path, &mut h, 0);
+    for source in sources(path) {
+        walk(&source, &mut h, 0);
+    }
     h.finish()
 }
 
@@ -155,7 +148,7 @@ impl AgencyState {
         })
         .await
         .unwrap_or_else(|e| {
-            Err(ReloadError::Empty(format!(
+            Err(ReloadError::Interrupted(format!(
                 "{} (ricaricamento interrotto: {e})",
                 self.config.kb.display()
             )))

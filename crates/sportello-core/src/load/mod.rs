@@ -110,4 +110,8 @@ mod fs;
 #[cfg(feature = "fs")]
 mod packs;
 #[cfg(feature = "fs")]
+mod serving;
+#[cfg(feature = "fs")]
 pub use fs::load_path;
+#[cfg(feature = "fs")]
+pub use serving::{for_serving, sources, Refused};

@@ -41,6 +41,30 @@ fn small_text(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// The pack folders the agency.toml in `dir` extends (those that exist), without reading
+/// their entries.
+pub(super) fn pack_dirs(dir: &Path) -> Vec<std::path::PathBuf> {
+    let text = small_text(&dir.join("agency.toml"));
+    #[derive(Deserialize)]
+    struct Extends {
+        #[serde(default)]
+        extends: Vec<String>,
+    }
+    // Only the `extends` key matters here; a broken file is the loader's to report.
+    let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+        return Vec::new();
+    };
+    let extends = toml::Value::Table(table)
+        .try_into::<Extends>()
+        .map(|e| e.extends)
+        .unwrap_or_default();
+    extends
+        .iter()
+        .map(|rel| lexically_clean(&dir.join(rel)))
+        .filter(|p| p.is_dir())
+        .collect()
+}
+
 /// The line of `key = …` in agency.toml, for messages.
 fn key_line(text: &str, key: &str) -> Option<usize> {
     let at = text.lines().position(|l| {
