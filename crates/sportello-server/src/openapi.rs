@@ -35,6 +35,72 @@ pub fn document() -> Value {
                     }
                 }
             },
+            "/v1/agencies/{agency}/answer": {
+                "post": {
+                    "summary": "La risposta di una voce scelta (dopo «Forse cercavi…» o una domanda collegata)",
+                    "parameters": [agency],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["entry_id"],
+                        "properties": {"entry_id": {"type": "string", "description": "L'id della voce (da ids o options di una risposta)"}}
+                    }}}},
+                    "responses": {
+                        "200": {"description": "La risposta", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Reply"}}}},
+                        "400": {"description": "JSON non valido", "content": {"application/json": {"schema": error}}},
+                        "404": {"description": "Ente inesistente, API non attiva o voce inesistente", "content": {"application/json": {"schema": error}}},
+                        "408": {"description": "Richiesta troppo lenta"},
+                        "413": {"description": "Corpo troppo grande"},
+                        "415": {"description": "Il corpo non è application/json", "content": {"application/json": {"schema": error}}},
+                        "429": {"description": "Troppe richieste dallo stesso indirizzo", "content": {"application/json": {"schema": error}}}
+                    }
+                }
+            },
+            "/v1/agencies/{agency}/suggest": {
+                "post": {
+                    "summary": "Domande della base di conoscenza che il cittadino potrebbe star scrivendo",
+                    "parameters": [agency],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["text"],
+                        "properties": {
+                            "text": {"type": "string", "description": "Il testo scritto finora"},
+                            "limit": {"type": "integer", "minimum": 0, "description": "Quante al massimo (1-10, predefinito 5)"}
+                        }
+                    }}}},
+                    "responses": {
+                        "200": {"description": "I suggerimenti, il migliore per primo", "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["agency", "suggestions"],
+                            "properties": {
+                                "agency": {"type": "string"},
+                                "suggestions": {"type": "array", "items": {"type": "object", "required": ["id", "question"], "properties": {"id": {"type": "string"}, "question": {"type": "string"}}}}
+                            }
+                        }}}},
+                        "400": {"description": "JSON non valido", "content": {"application/json": {"schema": error}}},
+                        "404": {"description": "Ente inesistente o API non attiva", "content": {"application/json": {"schema": error}}},
+                        "408": {"description": "Richiesta troppo lenta"},
+                        "413": {"description": "Corpo troppo grande"},
+                        "415": {"description": "Il corpo non è application/json", "content": {"application/json": {"schema": error}}},
+                        "429": {"description": "Troppe richieste dallo stesso indirizzo", "content": {"application/json": {"schema": error}}}
+                    }
+                }
+            },
+            "/v1/agencies/{agency}/info": {
+                "get": {
+                    "summary": "Nome dell'ente, contatti e frase che dichiara l'assistente automatico",
+                    "parameters": [agency],
+                    "responses": {
+                        "200": {"description": "L'ente", "content": {"application/json": {"schema": {
+                            "type": "object", "required": ["agency", "name", "contacts", "ai_disclosure", "entries"],
+                            "properties": {
+                                "agency": {"type": "string"}, "name": {"type": "string"},
+                                "contacts": {"$ref": "#/components/schemas/Contacts"},
+                                "ai_disclosure": {"type": "string"}, "entries": {"type": "integer", "minimum": 0}
+                            }
+                        }}}},
+                        "404": {"description": "Ente inesistente o API non attiva", "content": {"application/json": {"schema": error}}},
+                        "408": {"description": "Richiesta troppo lenta"},
+                        "429": {"description": "Troppe richieste dallo stesso indirizzo", "content": {"application/json": {"schema": error}}}
+                    }
+                }
+            },
             "/v1/agencies/{agency}/feedback": {
                 "post": {
                     "summary": "Valuta una risposta (👍 / 👎; i 👎 vanno ai redattori) o segnala una domanda senza risposta dal widget (CORS: solo le origini in widget_origins dell'ente, senza credenziali; 403 per le altre)",

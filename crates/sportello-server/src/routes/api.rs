@@ -1,4 +1,6 @@
-//! The JSON API: `POST /v1/agencies/{agency}/ask` and `.../feedback` (thumbs up/down).
+//! The JSON API: `POST /v1/agencies/{agency}/ask`, `.../answer` (a chosen entry), `.../suggest`
+//! (questions while typing), `GET .../info` (name, contacts, AI disclosure) and `.../feedback`
+//! (thumbs up/down, reported questions).
 
 use super::{after_reply, agency_for, error, record_question, record_vote_on};
 use crate::client_ip::limit_key;
@@ -303,4 +305,116 @@ fn feedback_inner(
         req.question.as_deref(),
     );
     Json(serde_json::json!({"ok": true})).into_response()
+}
+
+#[derive(Deserialize)]
+struct AnswerRequest {
+    entry_id: String,
+}
+
+/// `POST /v1/agencies/{agency}/answer`: the answer of a chosen entry (after "Forse cercavi…"
+/// or a related question), in the same wire format as `ask`, with the notices valid now.
+pub async fn answer(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (a, req): (_, AnswerRequest) = match admit(
+        &state,
+        &agency,
+        &peer,
+        &headers,
+        &body,
+        "Corpo JSON non valido: atteso un oggetto come {\"entry_id\": \"…\"}.",
+    ) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let engine = a.engine();
+    match engine.answer_entry_in(&req.entry_id, &super::now()) {
+        Some(reply) => {
+            after_reply(&state, &a.config.id, Channel::Api, "", &reply);
+            Json(reply.wire(&a.config.id)).into_response()
+        }
+        None => error(
+            StatusCode::NOT_FOUND,
+            "unknown_entry",
+            "Nessuna voce con questo identificativo (la base di conoscenza può essere cambiata).",
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct SuggestRequest {
+    text: String,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// One question offered while the citizen types.
+#[derive(serde::Serialize)]
+struct Suggestion<'a> {
+    id: &'a str,
+    question: &'a str,
+}
+
+/// `POST /v1/agencies/{agency}/suggest`: up to `limit` (default 5, at most 10) questions of
+/// the KB the citizen may be typing.
+pub async fn suggest(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (a, req): (_, SuggestRequest) = match admit(
+        &state,
+        &agency,
+        &peer,
+        &headers,
+        &body,
+        "Corpo JSON non valido: atteso un oggetto come {\"text\": \"…\", \"limit\": 5}.",
+    ) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let engine = a.engine();
+    let found = engine.suggest(&req.text, req.limit.unwrap_or(5).clamp(1, 10));
+    let list: Vec<Suggestion> = found
+        .iter()
+        .map(|c| Suggestion {
+            id: &c.id,
+            question: &c.question,
+        })
+        .collect();
+    Json(serde_json::json!({ "agency": a.config.id, "suggestions": list })).into_response()
+}
+
+/// `GET /v1/agencies/{agency}/info`: the agency's name, human contacts and the sentence that
+/// says citizens are talking to an automatic assistant (for a custom front-end's header).
+pub async fn info(
+    State(state): State<Arc<AppState>>,
+    Path(agency): Path<String>,
+    peer: Peer,
+    headers: HeaderMap,
+) -> Response {
+    let a = match agency_for(&state, &agency, Channel::Api) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = limited(&state, &agency, &peer, &headers) {
+        return r;
+    }
+    let engine = a.engine();
+    let kb = engine.kb();
+    Json(serde_json::json!({
+        "agency": a.config.id,
+        "name": kb.agency.name,
+        "contacts": kb.agency.contacts,
+        "ai_disclosure": engine.ai_disclosure(),
+        "entries": kb.entries.len(),
+    }))
+    .into_response()
 }

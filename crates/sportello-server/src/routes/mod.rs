@@ -28,6 +28,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/openapi.json", get(openapi))
         .route("/v1/agencies/{agency}/ask", post(api::ask))
+        .route("/v1/agencies/{agency}/answer", post(api::answer))
+        .route("/v1/agencies/{agency}/suggest", post(api::suggest))
+        .route("/v1/agencies/{agency}/info", get(api::info))
         .route(
             "/v1/agencies/{agency}/feedback",
             post(api::feedback).options(api::feedback_preflight),

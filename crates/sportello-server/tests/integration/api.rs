@@ -463,3 +463,59 @@ async fn stored_questions_are_capped_per_agency_and_day() {
         .unwrap();
     assert_eq!(rows, 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_front_ends_answer_a_choice_suggest_and_read_the_agency() {
+    let s = start(Options::default()).await;
+    let post = |route: &str, body: Value| s.client.post(s.agency_url(route)).json(&body).send();
+    // A "Forse cercavi…" choice answered by id, in the same wire format as ask.
+    let q = clarify_question(&s.state, "");
+    let clarify = s.ask(&q).await;
+    assert_eq!(clarify["kind"], "clarify");
+    let chosen = clarify["ids"][1].as_str().unwrap().to_string();
+    let r = post("answer", serde_json::json!({ "entry_id": chosen }))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["kind"], "answer");
+    assert_eq!(v["id"], chosen.as_str());
+    assert_eq!(v["ids"][0], chosen.as_str());
+    assert_eq!(v["agency"], AGENCY);
+    let missing = post("answer", serde_json::json!({ "entry_id": "non-esiste" }))
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    let bad = post("answer", serde_json::json!({ "id": "x" }))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    // Suggestions while typing.
+    let r = post(
+        "suggest",
+        serde_json::json!({ "text": "tari scad", "limit": 3 }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let list = v["suggestions"].as_array().unwrap();
+    assert!(!list.is_empty() && list.len() <= 3, "{v}");
+    assert_eq!(list[0]["id"], "tari-scadenze", "{v}");
+    // The agency's name, contacts and AI disclosure.
+    let v: Value = s
+        .client
+        .get(s.agency_url("info"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["agency"], AGENCY);
+    assert!(v["name"].as_str().unwrap().starts_with("Comune di Esempio"));
+    assert_eq!(v["contacts"]["phone"], "+39 0123 456789");
+    assert!(v["ai_disclosure"].as_str().unwrap().len() > 20);
+    assert_eq!(v["entries"], 78);
+    s.stop().await;
+}
