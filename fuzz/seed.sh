@@ -11,6 +11,7 @@ mkdir -p "$C"/{load_native,load_jsonl,load_csv,bundle,prebuilt,ask,redact}
 
 "$BIN" build "$KB" --out fuzz/bundle-out >/dev/null
 cp fuzz/bundle-out/bundle.json fuzz/example-bundle.json
+cp fuzz/bundle-out/bundle.bin fuzz/example-bundle.bin
 rm -rf fuzz/bundle-out
 # Entries (selector byte 0), agency.toml (1) for the native parsers.
 for f in "$KB"/entries/*.md; do
@@ -23,13 +24,13 @@ done
 # and checksum).
 cp fuzz/example-bundle.json "$C/bundle/example.json"
 python3 - "$C" <<'PY'
-import base64, json, sys, pathlib
+import json, sys, pathlib
 c = pathlib.Path(sys.argv[1])
 b = json.loads(pathlib.Path("fuzz/example-bundle.json").read_text())
 small = dict(b, entries=b["entries"][:3], rendered=b["rendered"][:3])
 small.pop("prebuilt", None)
 (c / "bundle" / "small.json").write_text(json.dumps(small, ensure_ascii=False))
-blob = base64.b64decode(b["prebuilt"])
+blob = pathlib.Path("fuzz/example-bundle.bin").read_bytes()
 at = 4
 for _ in range(2):  # data and analysis versions, LEB128 each
     while blob[at] & 0x80:

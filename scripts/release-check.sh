@@ -54,7 +54,7 @@ ask="$(chroot_run "${root}" root "${top}/sportello" ask "${kb}" "quanto costa la
 echo "${ask}" | head -3
 grep -q "22,21" <<<"${ask}" || fail "sportello ask did not answer with the price of the CIE"
 chroot_run "${root}" root "${top}/sportello" build "${kb}" --out /tmp/bundle >/dev/null || fail "sportello build"
-say "sportello build: $(stat -c %s "${root}/tmp/bundle/bundle.json") bytes"
+say "sportello build: bundle.json $(stat -c %s "${root}/tmp/bundle/bundle.json") bytes, bundle.bin $(stat -c %s "${root}/tmp/bundle/bundle.bin") bytes"
 cat >"${root}/tmp/serve.toml" <<TOML
 [server]
 listen = "127.0.0.1:8080"
@@ -97,7 +97,7 @@ fi
 # 3. The npm package on a plain page, installed without cargo.
 site="${scratch}/site"
 mkdir -p "${site}/bundle" "${scratch}/home"
-cp "${root}/tmp/bundle/bundle.json" "${site}/bundle/"
+cp "${root}/tmp/bundle/bundle.json" "${root}/tmp/bundle/bundle.bin" "${site}/bundle/"
 cp "${dist}/${package}" "${scratch}/"
 cat >"${site}/package.json" <<'JSON'
 { "name": "sito-comune", "private": true, "version": "1.0.0" }

@@ -14,10 +14,22 @@ fn example_bundle() -> &'static str {
     })
 }
 
+/// Its prebuilt data (`bundle.bin`).
+fn example_data() -> &'static [u8] {
+    static DATA: OnceLock<Vec<u8>> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/example-bundle.bin");
+        std::fs::read(path).expect("fuzz/example-bundle.bin: run fuzz/seed.sh first")
+    })
+}
+
 /// The engine as the widget opens it (the replies are those of one built from the KB).
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| sportello_core::bundle::open(example_bundle()).expect("example engine"))
+    ENGINE.get_or_init(|| {
+        sportello_core::bundle::open(example_bundle(), Some(example_data()))
+            .expect("example engine")
+    })
 }
 
 fuzz_target!(|data: &[u8]| {

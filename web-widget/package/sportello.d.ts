@@ -196,7 +196,8 @@ export interface SportelloChatEventMap {
 /**
  * `<sportello-chat src="/sportello/bundle/" load="idle" position="right">`.
  *
- * Attributes: `src` (bundle folder, or URL of a `.json` bundle; default `bundle/`), `load`
+ * Attributes: `src` (bundle folder with `bundle.json` and `bundle.bin`, or URL of a `.json`
+ * bundle with its `.bin` beside it; default `bundle/`), `load`
  * (`idle` default, `open`, `eager`), `position` (`right` default, `left`); set by the
  * element: `open` (while the dialog is open), `ready` (once the engine is ready).
  */

@@ -553,6 +553,14 @@ export class SportelloChat extends HTMLElement {
       if (!r.ok) throw new Error(`base di conoscenza non trovata (${bundleUrl}: HTTP ${r.status})`);
       return r.text();
     });
+    // The engine's prebuilt tables, beside bundle.json (bundle format 2), fetched at the same
+    // time. A bundle of format 1 has them inside and no such file: the engine is then given
+    // none, and says what is missing if the bundle needed it.
+    const dataUrl = new URL(bundleUrl);
+    dataUrl.pathname = dataUrl.pathname.replace(/\.json$/i, '.bin');
+    const data = fetch(dataUrl, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.arrayBuffer() : null))
+      .then((b) => (b ? new Uint8Array(b) : undefined), () => undefined);
     // The wasm is fetched and compiled while its JS glue is still being fetched (one round
     // trip less than letting the glue fetch it).
     const compiled = compileWasm(new URL('./sportello_wasm_bg.wasm', import.meta.url));
@@ -563,15 +571,16 @@ export class SportelloChat extends HTMLElement {
     });
     let tBundle = 0;
     let tEngine = 0;
-    bundle.then(() => (tBundle = performance.now()), () => {});
+    const files = Promise.all([bundle, data]);
+    files.then(() => (tBundle = performance.now()), () => {});
     engine.then(() => (tEngine = performance.now()), () => {});
     const gate = this._indexGate();
-    this._loading = Promise.all([bundle, engine, gate])
-      .then(([text, mod]) => {
+    this._loading = Promise.all([files, engine, gate])
+      .then(([[text, bytes], mod]) => {
         const tIndex = performance.now();
         let assistant;
         try {
-          assistant = new mod.Assistant(text);
+          assistant = new mod.Assistant(text, bytes);
         } catch (e) {
           throw new Error(e && e.message ? e.message : String(e));
         }

@@ -173,9 +173,10 @@ export function distReady() {
 }
 
 /**
- * The bundle `sportello build` writes for `entries` (given in the JSONL interchange format),
- * parsed: the widget opens engines only from a bundle's prebuilt data, so a test that wants
- * its own knowledge base builds it with the same CLI as build.sh (which built that CLI).
+ * The bundle `sportello build` writes for `entries` (given in the JSONL interchange format):
+ * `bundle.json` parsed and the prebuilt data (`bundle.bin`) as a Buffer. The widget opens
+ * engines only from a bundle's prebuilt data, so a test that wants its own knowledge base
+ * builds it with the same CLI as build.sh (which built that CLI).
  */
 export function buildBundle(entries) {
   const targetDir = process.env.CARGO_TARGET_DIR || path.join(REPO_ROOT, 'target');
@@ -185,7 +186,10 @@ export function buildBundle(entries) {
     const kb = path.join(dir, 'kb.jsonl');
     fs.writeFileSync(kb, entries.map((e) => JSON.stringify(e)).join('\n') + '\n');
     execFileSync(cli, ['build', kb, '--out', path.join(dir, 'out')], { stdio: ['ignore', 'ignore', 'inherit'] });
-    return JSON.parse(fs.readFileSync(path.join(dir, 'out', 'bundle.json'), 'utf8'));
+    return {
+      json: JSON.parse(fs.readFileSync(path.join(dir, 'out', 'bundle.json'), 'utf8')),
+      bin: fs.readFileSync(path.join(dir, 'out', 'bundle.bin')),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, launch, newPage, inShadow, distReady, buildBundle } from './helpers.mjs';
+import { startServer, launch, newPage, inShadow, distReady, buildBundle, REPO_ROOT } from './helpers.mjs';
 
 const PWN = 'window.__pwned=1';
 let server;
@@ -14,7 +14,7 @@ let browser;
 let dir;
 
 const bundle = {
-  format: 1,
+  format: 2,
   agency: {
     id: 'ostile',
     name: `Comune Ostile <img src=x onerror="${PWN}">`,
@@ -83,17 +83,27 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sportello-xss-'));
   fs.mkdirSync(path.join(dir, 'bundle'));
   // The engine's prebuilt data comes from `sportello build` on the same entries: it does not
-  // cover the agency or the rendered answers, so the tampered ones above stay.
-  bundle.prebuilt = buildBundle(bundle.entries.map(({ source, related, ...e }) => e)).prebuilt;
-  assert.ok(bundle.prebuilt, 'sportello build wrote prebuilt data');
+  // cover the agency or the rendered answers, so the tampered ones above stay (the hash of
+  // the texts a bundle leaves out comes with it).
+  const built = buildBundle(bundle.entries.map(({ source, related, ...e }) => e));
+  assert.ok(built.bin.length > 100, 'sportello build wrote prebuilt data');
+  bundle.source = built.json.source;
   fs.writeFileSync(path.join(dir, 'bundle', 'bundle.json'), JSON.stringify(bundle));
+  fs.writeFileSync(path.join(dir, 'bundle', 'bundle.bin'), built.bin);
   fs.mkdirSync(path.join(dir, 'unbuilt'));
   fs.writeFileSync(path.join(dir, 'unbuilt', 'bundle.json'), UNBUILT);
   fs.writeFileSync(path.join(dir, 'unbuilt.html'), MISSING.replace('/__test/non-esiste/', '/__test/unbuilt/'));
-  // A bundle of a format this widget does not read (written by a later Sportello).
+  // A bundle of a format this widget does not read (as a much older or a future Sportello
+  // writes), with its data beside it.
   fs.mkdirSync(path.join(dir, 'future'));
-  fs.writeFileSync(path.join(dir, 'future', 'bundle.json'), JSON.stringify({ ...bundle, format: 99 }));
+  fs.writeFileSync(path.join(dir, 'future', 'bundle.json'), JSON.stringify({ ...bundle, format: 99, sportello: '9.0.0' }));
+  fs.writeFileSync(path.join(dir, 'future', 'bundle.bin'), built.bin);
   fs.writeFileSync(path.join(dir, 'future.html'), MISSING.replace('/__test/non-esiste/', '/__test/future/'));
+  // A bundle of format 1 (one JSON file, as Sportello wrote before format 2), which the widget
+  // no longer reads: the one committed for the native compatibility test.
+  fs.mkdirSync(path.join(dir, 'format1'));
+  fs.copyFileSync(path.join(REPO_ROOT, 'crates/sportello-core/tests/fixtures/bundle-compat-format1/bundle.json'), path.join(dir, 'format1', 'bundle.json'));
+  fs.writeFileSync(path.join(dir, 'format1.html'), MISSING.replace('/__test/non-esiste/', '/__test/format1/'));
   fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
   fs.writeFileSync(path.join(dir, 'missing.html'), MISSING);
   fs.writeFileSync(path.join(dir, 'two.html'), TWO);
@@ -244,10 +254,19 @@ test('a bundle without prebuilt data is refused with a message to rebuild it and
   await context.close();
 });
 
-test('a bundle of an unsupported format is refused with the version, the command to run and the contacts', async () => {
+test('a bundle of a format this widget does not read is refused with the build to run and the contacts', async () => {
   const { context, page, text } = await loadError('future.html');
-  assert.match(text, /formato 99/);
-  assert.match(text, /sportello build/);
+  assert.match(text, /bundle in formato 99, ma questa versione legge il formato 2/);
+  assert.match(text, /sportello build <cartella della base di conoscenza> --out <cartella del bundle>/);
+  assert.match(text, /0123 456789/);
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test('a bundle of format 1 (an earlier Sportello) is refused with the build to run and the contacts', async () => {
+  const { context, page, text } = await loadError('format1.html');
+  assert.match(text, /bundle in formato 1, ma questa versione legge il formato 2/);
+  assert.match(text, /sportello build <cartella della base di conoscenza> --out <cartella del bundle>/);
   assert.match(text, /0123 456789/);
   assert.deepEqual(page.errors, []);
   await context.close();

@@ -403,30 +403,38 @@ pub fn export(kb: &Path, format: FlatFormat, out: Option<&Path>) -> Result<ExitC
 /// that a broken file never reaches the website.
 pub fn build(kb: &Path, out: &Path) -> Result<ExitCode> {
     let loaded = for_serving(kb)?;
-    // Writing the bundle builds the engine once (its prebuilt data goes into the bundle).
+    // Writing the bundle builds the engine once (its prebuilt data goes into bundle.bin).
     let started = std::time::Instant::now();
-    let text = sportello_core::bundle::to_json(&loaded.kb);
+    let files = sportello_core::bundle::write(&loaded.kb);
     let build_ms = started.elapsed().as_secs_f64() * 1000.0;
     // Opening the bundle here proves that the browser can open it, with the same code (from
     // its prebuilt data only). When it cannot, building the engine from the KB says why (an
     // engine error), else the prebuilt data itself is at fault.
     let started = std::time::Instant::now();
-    let opened = sportello_core::bundle::open(&text);
+    let opened = sportello_core::bundle::open(&files.json, files.prebuilt.as_deref());
     let open_ms = started.elapsed().as_secs_f64() * 1000.0;
     if let Err(e) = opened {
-        sportello_core::bundle::engine(&text)?;
+        sportello_core::Engine::new(loaded.kb.clone())?;
         bail!("errore interno: il bundle scritto non si apre dai suoi dati precalcolati ({e})");
     }
+    let prebuilt = files.prebuilt.unwrap_or_default();
     std::fs::create_dir_all(out)
         .with_context(|| format!("{}: impossibile creare la cartella", out.display()))?;
     let path = out.join("bundle.json");
-    std::fs::write(&path, &text)
+    let bin = out.join(sportello_core::bundle::PREBUILT_FILE);
+    // The two files go together: a widget given one with the other of another build refuses
+    // them (the data's fingerprint), with the command to run.
+    std::fs::write(&bin, &prebuilt)
+        .with_context(|| format!("{}: impossibile scrivere", bin.display()))?;
+    std::fs::write(&path, &files.json)
         .with_context(|| format!("{}: impossibile scrivere", path.display()))?;
     outln!(
-        "{}: {} voci, {} KB (su questa macchina: motore aperto dal bundle in {open_ms:.1} ms, costruito dalla base di conoscenza in {build_ms:.1} ms)",
+        "{}: {} voci, {} KB + {} KB di dati precalcolati in {} (su questa macchina: motore aperto dal bundle in {open_ms:.1} ms, costruito dalla base di conoscenza in {build_ms:.1} ms)",
         path.display(),
         loaded.kb.entries.len(),
-        text.len().div_ceil(1024)
+        files.json.len().div_ceil(1024),
+        prebuilt.len().div_ceil(1024),
+        sportello_core::bundle::PREBUILT_FILE,
     )?;
     Ok(ExitCode::SUCCESS)
 }

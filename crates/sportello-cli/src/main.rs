@@ -158,7 +158,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Prepara il bundle per il widget del sito (un file bundle.json nella cartella indicata).
+    /// Prepara il bundle per il widget del sito (bundle.json e bundle.bin nella cartella indicata).
     Build {
         kb: PathBuf,
         /// Cartella di destinazione (creata se non esiste).

@@ -617,14 +617,16 @@ fn build_writes_a_bundle_that_holds_the_whole_kb() {
     assert!(o.status.success(), "{}", describe(&o));
     let text = std::fs::read_to_string(out.join("bundle.json")).expect("bundle.json written");
     let v: serde_json::Value = serde_json::from_str(&text).expect("bundle is JSON");
-    assert_eq!(v["format"], 1);
+    assert_eq!(v["format"], 2);
     assert_eq!(v["agency"]["id"], "comune-di-esempio");
     let entries = v["entries"].as_array().expect("entries");
     assert!(entries.len() >= 70, "{}", entries.len());
     assert!(entries.iter().any(|e| e["id"] == "cie-costo"));
-    // The engine's index and tables travel prebuilt, and the bundle opens from them.
-    assert!(v["prebuilt"].as_str().is_some_and(|p| p.len() > 1000));
-    let engine = sportello_core::bundle::engine(&text).expect("bundle opens");
+    // The engine's index and tables travel prebuilt, beside it, and the bundle opens from them.
+    let data = std::fs::read(out.join("bundle.bin")).expect("bundle.bin written");
+    assert!(data.len() > 1000);
+    assert!(v.get("prebuilt").is_none());
+    let engine = sportello_core::bundle::open(&text, Some(&data)).expect("bundle opens");
     assert!(engine.is_prebuilt());
     let out_text = String::from_utf8_lossy(&o.stdout);
     assert!(out_text.contains("motore aperto dal bundle"), "{out_text}");

@@ -131,8 +131,22 @@ impl Engine {
         rendered: Vec<Rendered>,
         data: &[u8],
     ) -> Result<Engine, EngineError> {
+        let source = prebuilt::source_hash(&kb);
+        Self::from_prebuilt_with(kb, config, rendered, data, source)
+    }
+
+    /// [`Engine::from_prebuilt`] for a knowledge base without the texts a bundle leaves out
+    /// (answers in Markdown, tags, offices), whose hash (`prebuilt::source_hash`) is given
+    /// instead.
+    pub(crate) fn from_prebuilt_with(
+        kb: KnowledgeBase,
+        config: MatchConfig,
+        rendered: Vec<Rendered>,
+        data: &[u8],
+        source: u64,
+    ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
-        let (analyzer, tables, index) = Self::open_prebuilt(&kb, config, data)?;
+        let (analyzer, tables, index) = Self::open_prebuilt(&kb, config, data, source)?;
         Ok(Self::assemble(
             kb, config, rendered, analyzer, tables, index, true,
         ))
@@ -149,7 +163,7 @@ impl Engine {
     ) -> Result<Engine, EngineError> {
         Self::check_rendered(&kb, &rendered)?;
         if let Some(Ok((analyzer, tables, index))) =
-            data.map(|d| Self::open_prebuilt(&kb, config, d))
+            data.map(|d| Self::open_prebuilt(&kb, config, d, prebuilt::source_hash(&kb)))
         {
             return Ok(Self::assemble(
                 kb, config, rendered, analyzer, tables, index, true,
@@ -163,10 +177,17 @@ impl Engine {
         kb: &KnowledgeBase,
         config: MatchConfig,
         data: &[u8],
+        source: u64,
     ) -> Result<(Arc<Analyzer>, Tables, KbIndex), EngineError> {
         // The fingerprint needs no analysis, and the analyzer's synonym table is read from
-        // the data: opening analyses nothing.
-        let fingerprint = prebuilt::fingerprint(kb, config.analysis, &config);
+        // the data: opening analyses nothing. It is computed as the data's version defines it.
+        let fingerprint = |_version: u32| {
+            #[cfg(feature = "format1")]
+            if _version == 4 {
+                return prebuilt::fingerprint_v4(kb, config.analysis, &config);
+            }
+            prebuilt::fingerprint_with(kb, config.analysis, &config, source)
+        };
         let stored = prebuilt::decode(data, fingerprint, kb.entries.len())?;
         let analyzer = Arc::new(Analyzer::with_synonym_table(
             config.analysis,

@@ -93,7 +93,7 @@ pub(crate) struct FieldIndex {
 }
 
 impl FieldIndex {
-    fn list(&self, key: TermKey) -> &[(u32, u32)] {
+    pub(crate) fn list(&self, key: TermKey) -> &[(u32, u32)] {
         let range = match key {
             TermKey::Id(id) => self.by_id.get(id as usize).copied(),
             TermKey::Text(t) => self.by_text.get(t).copied(),

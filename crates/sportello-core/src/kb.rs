@@ -34,7 +34,8 @@ pub struct Entry {
     /// Other phrasings of the same question, the way citizens write.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
-    /// The answer in Markdown.
+    /// The answer in Markdown (left out of widget bundles, which carry it rendered).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub answer: String,
     /// A plain-text answer of one or two sentences for chat apps.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -13,8 +13,9 @@
 //!   the stages in order: [`smalltalk`], [`query`] analysis, [`retrieval`], [`rerank`] (with the
 //!   [`overlap`] measures), [`confidence`] features, [`decision`], composing the [`reply`]
 //!   (sentences in [`messages`]); [`MatchConfig`] (in [`config`]); [`render`]: Markdown to safe HTML.
-//! - [`bundle`]: one JSON document per agency, for the web widget, with the engine's
-//!   [`prebuilt`] tables and index so that the browser does not build them.
+//! - [`bundle`]: what the web widget downloads for one agency (`bundle.json` with the rendered
+//!   answers, `bundle.bin` with the engine's [`prebuilt`] tables and index, so that the
+//!   browser does not build them).
 //! - [`redact`]: personal data and control characters out of questions before they are
 //!   stored or printed (a hand-written scanner, also usable in WebAssembly).
 //! - [`eval`]: the metrics of the project's evaluation format, and a plain BM25 baseline.

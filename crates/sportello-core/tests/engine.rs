@@ -205,15 +205,20 @@ fn suggests_while_typing_and_completes_the_last_word() {
 
 #[test]
 fn bundle_round_trip_answers_the_same() {
-    let text = sportello_core::bundle::to_json(engine().kb());
-    let again = Engine::new(sportello_core::bundle::from_json(&text).unwrap()).unwrap();
+    let files = sportello_core::bundle::write(engine().kb());
+    let again = sportello_core::bundle::open(&files.json, files.prebuilt.as_deref()).unwrap();
     for q in [
         "quanto costa la carta d'identità",
         "orari ztl",
         "ciao",
         "passaporto",
     ] {
-        assert_eq!(again.ask(q), engine().ask(q), "{q}");
+        let mut expected = engine().ask(q);
+        // Bundles leave out the Markdown of answers (they carry them rendered).
+        if let Reply::Answer { answer, .. } = &mut expected {
+            answer.clear();
+        }
+        assert_eq!(again.ask(q), expected, "{q}");
     }
 }
 

@@ -103,8 +103,8 @@ fn the_same_replies_natively_and_from_the_widgets_bundle_at_the_same_time() {
     let native = Engine::new(kb.clone()).unwrap();
     // `bundle::open` is the wasm's path: prebuilt data, answers and notices rendered by
     // `sportello build`.
-    let json = bundle::to_json(&kb);
-    let widget = bundle::open(&json).unwrap();
+    let files = bundle::write(&kb);
+    let widget = bundle::open(&files.json, files.prebuilt.as_deref()).unwrap();
     assert!(widget.is_prebuilt());
     let mut with_notices = 0;
     for moment in [
@@ -120,8 +120,12 @@ fn the_same_replies_natively_and_from_the_widgets_bundle_at_the_same_time() {
             "come pago un avviso pagopa",
             "certificato di residenza online",
         ] {
-            let a = serde_json::to_value(native.ask_in(q, &at(moment))).unwrap();
+            let mut a = serde_json::to_value(native.ask_in(q, &at(moment))).unwrap();
             let b = serde_json::to_value(widget.ask_in(q, &at(moment))).unwrap();
+            // Bundles leave out the Markdown of answers (they carry them rendered).
+            if a["kind"] == "answer" {
+                a["answer"] = serde_json::json!("");
+            }
             assert_eq!(a, b, "{q} at {moment}");
             with_notices += usize::from(a.get("notices").is_some());
         }

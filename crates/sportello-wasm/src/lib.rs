@@ -67,14 +67,16 @@ fn moment(unix_ms: f64) -> sportello_core::AskContext {
 
 #[wasm_bindgen]
 impl Assistant {
-    /// Opens the engine from the bundle's JSON text, from its prebuilt tables and index. It
-    /// never builds an index: a bundle without prebuilt data, or with data from another
+    /// Opens the engine from the bundle's JSON text and its prebuilt tables and index (the
+    /// bytes of `bundle.bin`; `undefined` for a bundle of format 1, which has them inside).
+    /// It never builds an index: a bundle without prebuilt data, or with data from another
     /// version of Sportello, is an error that says to rebuild it (so the index writer is not
     /// in the wasm). The answers come rendered in the bundle, so no Markdown parser is
     /// shipped to the browser.
     #[wasm_bindgen(constructor)]
-    pub fn new(bundle_json: &str) -> Result<Assistant, JsError> {
-        let engine = bundle::open(bundle_json).map_err(|e| JsError::new(&e.to_string()))?;
+    pub fn new(bundle_json: &str, prebuilt: Option<Vec<u8>>) -> Result<Assistant, JsError> {
+        let engine = bundle::open(bundle_json, prebuilt.as_deref())
+            .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Assistant { engine })
     }
 
@@ -164,7 +166,8 @@ mod tests {
         ]);
         kb.agency.name = "Comune di Prova".into();
         kb.agency.contacts.phone = Some("0123 456789".into());
-        Assistant::new(&bundle::to_json(&kb)).unwrap()
+        let files = bundle::write(&kb);
+        Assistant::new(&files.json, files.prebuilt).unwrap()
     }
 
     #[test]

@@ -14,16 +14,23 @@
 //!
 //! Layout (integers as LEB128 varints, strings as length + UTF-8):
 //! `MAGIC`, data version, analysis version, fingerprint and checksum of the rest (8 bytes LE
-//! each), the term table (texts in id order), per
-//! entry the sorted term ids of its phrasings/tags and of its answer (delta-coded), per
-//! entry and phrasing its content words, the vocabulary with counts, the known stems, the
-//! analyzer's synonym table, the uncovered referral expressions and, per index field, its
-//! token count, document lengths and postings (term, then document deltas and frequencies).
+//! each), the term table (texts in id order), per entry the sorted term ids of its
+//! phrasings/tags (or a mark saying they are the union of its phrasings' words and its tags
+//! field's terms) and of its answer (delta-coded), per entry and phrasing its content words
+//! (each its terms and its stem, by its place among them),
+//! the vocabulary (sorted, front-coded: bytes shared with the previous word, then the rest),
+//! then its counts, the known stems (ids of those in the term table, then the others,
+//! front-coded), the analyzer's synonym table, the uncovered referral expressions and, per
+//! index field, its token count, document lengths and postings: either explicit (term, then
+//! document deltas and frequencies) or, for the phrase and answer fields when their documents
+//! are those the tables imply (each phrasing's words, each answer's terms), the frequencies
+//! only. Gzip makes little of ids and counts, so what can be derived is not stored. Data
+//! version 4 (tables as they were, every list explicit) is still read.
 
 pub use crate::analysis::ANALYSIS_VERSION;
 use crate::analysis::{AnalysisOptions, SynonymRow};
 use crate::config::MatchConfig;
-use crate::index::{FieldIndex, FIELDS};
+use crate::index::{FieldId, FieldIndex, FIELDS};
 use crate::kb::KnowledgeBase;
 use crate::tables::Tables;
 
@@ -39,8 +46,13 @@ pub(super) const MAGIC: &[u8; 4] = b"SPTB";
 /// the tables changes (then regenerate `tests/fixtures/bundle-compat`, see
 /// `tests/bundle_compat.rs`). Changes of the code that leave both alone keep it, and every
 /// bundle already deployed keeps opening.
-pub const DATA_VERSION: u32 = 4;
-/// The data versions this build reads (only its own so far: the layout has one reader).
+pub const DATA_VERSION: u32 = 5;
+/// The data versions this build reads: its own, and version 4 (the layout before derived
+/// postings and front-coded strings, in bundles of format 1) with the `format1` feature.
+#[cfg(feature = "format1")]
+pub const READS_DATA_VERSIONS: std::ops::RangeInclusive<u32> = 4..=DATA_VERSION;
+/// The data versions this build reads: its own (no `format1` feature, as in the wasm).
+#[cfg(not(feature = "format1"))]
 pub const READS_DATA_VERSIONS: std::ops::RangeInclusive<u32> = DATA_VERSION..=DATA_VERSION;
 
 /// Why a prebuilt blob was not used.
@@ -49,10 +61,9 @@ pub enum PrebuiltError {
     #[error("dati precalcolati non riconosciuti")]
     NotPrebuilt,
     #[error(
-        "dati precalcolati in formato {found}, ma questa versione di Sportello ({}) legge i formati {}–{}",
+        "dati precalcolati in formato {found}, ma questa versione di Sportello ({}) legge {}",
         env!("CARGO_PKG_VERSION"),
-        READS_DATA_VERSIONS.start(),
-        READS_DATA_VERSIONS.end()
+        crate::bundle::versions_read(&READS_DATA_VERSIONS)
     )]
     Version { found: u32 },
     #[error(
@@ -123,10 +134,53 @@ pub(crate) fn fingerprint(
     options: AnalysisOptions,
     config: &MatchConfig,
 ) -> u64 {
+    fingerprint_with(kb, options, config, source_hash(kb))
+}
+
+/// The hash of the texts the tables are derived from that a bundle leaves out (answers in
+/// Markdown, offices: the browser needs neither), which the bundle carries instead, so that
+/// the browser checks its data against the whole KB.
+pub fn source_hash(kb: &KnowledgeBase) -> u64 {
+    let mut h = WordHash::new();
+    for e in &kb.entries {
+        h.text("entry");
+        h.text(&e.answer);
+        h.text(e.office.as_deref().unwrap_or(""));
+    }
+    h.0
+}
+
+/// [`fingerprint`] with the hash of the left-out texts given ([`source_hash`]): the ids,
+/// questions, alternatives and tags, which a bundle carries, are hashed here.
+pub(crate) fn fingerprint_with(
+    kb: &KnowledgeBase,
+    options: AnalysisOptions,
+    config: &MatchConfig,
+    source: u64,
+) -> u64 {
     let mut h = WordHash::new();
     h.bytes(&DATA_VERSION.to_le_bytes());
     h.bytes(&ANALYSIS_VERSION.to_le_bytes());
-    // The settings that change the derived data (the others apply when questions are asked).
+    settings(&mut h, kb, options, config);
+    for e in &kb.entries {
+        h.text("entry");
+        h.text(&e.id);
+        h.text(&e.question);
+        for a in &e.alternatives {
+            h.text(a);
+        }
+        h.text("tags");
+        for t in &e.tags {
+            h.text(t);
+        }
+    }
+    h.bytes(&source.to_le_bytes());
+    h.0
+}
+
+/// The settings that change the derived data (the others apply when questions are asked)
+/// and the agency's synonyms.
+fn settings(h: &mut WordHash, kb: &KnowledgeBase, options: AnalysisOptions, config: &MatchConfig) {
     h.text(&format!(
         "{:?} ngrams={} glossary_typos={}",
         options,
@@ -139,6 +193,19 @@ pub(crate) fn fingerprint(
             h.text(s);
         }
     }
+}
+
+/// The fingerprint of data version 4 (bundles of format 1, which carry every text).
+#[cfg(feature = "format1")]
+pub(crate) fn fingerprint_v4(
+    kb: &KnowledgeBase,
+    options: AnalysisOptions,
+    config: &MatchConfig,
+) -> u64 {
+    let mut h = WordHash::new();
+    h.bytes(&4u32.to_le_bytes());
+    h.bytes(&ANALYSIS_VERSION.to_le_bytes());
+    settings(&mut h, kb, options, config);
     for e in &kb.entries {
         h.text("entry");
         h.text(&e.id);
@@ -154,6 +221,78 @@ pub(crate) fn fingerprint(
         h.text(e.office.as_deref().unwrap_or(""));
     }
     h.0
+}
+
+/// Per term id, the documents a field holds when its postings are those the tables imply:
+/// each phrasing document has its content words' terms ([`FieldId::Phrase`]), each entry's
+/// body document its answer's terms ([`FieldId::Answer`]). Documents are laid out as the
+/// index lays them out: per entry its phrasings, then its body.
+pub(super) fn implied_docs(
+    phrasing_words: &[Vec<Vec<crate::tables::PhrasingWord>>],
+    answer_terms: &[Vec<u32>],
+    field: usize,
+    terms: usize,
+) -> Vec<Vec<u32>> {
+    let mut out: Vec<Vec<u32>> = vec![Vec::new(); terms];
+    let mut doc = 0u32;
+    // Documents come in order: a term is added once per document.
+    let mut add = |t: u32, doc: u32| {
+        if let Some(list) = out.get_mut(t as usize) {
+            if list.last() != Some(&doc) {
+                list.push(doc);
+            }
+        }
+    };
+    for (e, phrasings) in phrasing_words.iter().enumerate() {
+        for words in phrasings {
+            if field == FieldId::Phrase as usize {
+                for w in words {
+                    for &t in &w.terms {
+                        add(t, doc);
+                    }
+                }
+            }
+            doc += 1;
+        }
+        if field == FieldId::Answer as usize {
+            for &t in answer_terms.get(e).map_or(&[][..], Vec::as_slice) {
+                add(t, doc);
+            }
+        }
+        doc += 1;
+    }
+    out
+}
+
+/// Per entry, the terms of its documents in the phrase and tags fields (its phrasings' words
+/// and its tags), sorted: what its question terms are, when the mark says so.
+pub(super) fn implied_question_terms(
+    phrasing_words: &[Vec<Vec<crate::tables::PhrasingWord>>],
+    index: &[FieldIndex; FIELDS],
+) -> Vec<Vec<u32>> {
+    // The entry of each document: its phrasings', then its body's.
+    let entry_of: Vec<usize> = (0..phrasing_words.len())
+        .flat_map(|e| std::iter::repeat_n(e, phrasing_words[e].len() + 1))
+        .collect();
+    let mut out: Vec<Vec<u32>> = vec![Vec::new(); phrasing_words.len()];
+    let fields = [
+        &index[FieldId::Phrase as usize],
+        &index[FieldId::Tags as usize],
+    ];
+    let terms = fields.iter().map(|f| f.by_id.len()).max().unwrap_or(0);
+    // Terms in increasing order: each list comes out sorted, a repeat only right after itself.
+    for t in 0..terms as u32 {
+        for f in fields {
+            for &(d, _) in f.list(crate::index::TermKey::Id(t)) {
+                if let Some(list) = entry_of.get(d as usize).and_then(|&e| out.get_mut(e)) {
+                    if list.last() != Some(&t) {
+                        list.push(t);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 pub(super) fn checksum(payload: &[u8]) -> u64 {
@@ -262,7 +401,7 @@ mod tests {
     fn round_trip() {
         let p = prebuilt();
         let blob = encoded(&p, 42);
-        let back = decode(&blob, 42, 1).unwrap();
+        let back = decode(&blob, |_| 42, 1).unwrap();
         assert_eq!(back.index, p.index);
         assert_eq!(back.synonyms, p.synonyms);
         assert_eq!(back.tables.term_ids, p.tables.term_ids);
@@ -277,27 +416,27 @@ mod tests {
     fn refuses_other_fingerprints_versions_and_entry_counts() {
         let blob = encoded(&prebuilt(), 42);
         assert!(matches!(
-            decode(&blob, 43, 1),
+            decode(&blob, |_| 43, 1),
             Err(PrebuiltError::Fingerprint)
         ));
         assert!(matches!(
-            decode(&blob, 42, 2),
+            decode(&blob, |_| 42, 2),
             Err(PrebuiltError::Damaged(_))
         ));
         assert!(matches!(
-            decode(b"{\"x\":1}", 42, 1),
+            decode(b"{\"x\":1}", |_| 42, 1),
             Err(PrebuiltError::NotPrebuilt)
         ));
         let mut other = blob.clone();
         other[4] = 9;
         assert!(matches!(
-            decode(&other, 42, 1),
+            decode(&other, |_| 42, 1),
             Err(PrebuiltError::Version { found: 9 })
         ));
         let mut other = blob.clone();
         other[5] = ANALYSIS_VERSION as u8 + 1;
         assert!(matches!(
-            decode(&other, 42, 1),
+            decode(&other, |_| 42, 1),
             Err(PrebuiltError::Analysis { found }) if found == ANALYSIS_VERSION + 1
         ));
     }
@@ -318,13 +457,13 @@ mod tests {
         let blob = encoded(&prebuilt(), 42);
         // Every truncation and every single-byte change after the header.
         for cut in 0..blob.len() {
-            assert!(decode(&blob[..cut], 42, 1).is_err(), "cut at {cut}");
+            assert!(decode(&blob[..cut], |_| 42, 1).is_err(), "cut at {cut}");
         }
         for i in 5..blob.len() {
             for delta in [1u8, 0x80, 0x7f] {
                 let mut b = blob.clone();
                 b[i] = b[i].wrapping_add(delta);
-                assert!(decode(&b, 42, 1).is_err(), "byte {i} + {delta}");
+                assert!(decode(&b, |_| 42, 1).is_err(), "byte {i} + {delta}");
             }
         }
     }

@@ -1,17 +1,22 @@
 //! Reading prebuilt data back, checking every length and id, so that a damaged blob gives an
 //! error, never a panic later.
 
-use super::{checksum, Prebuilt, PrebuiltError, ANALYSIS_VERSION, MAGIC, READS_DATA_VERSIONS};
+use super::{
+    checksum, implied_docs, implied_question_terms, Prebuilt, PrebuiltError, ANALYSIS_VERSION,
+    MAGIC, READS_DATA_VERSIONS,
+};
 use crate::analysis::referrals::OTHER_OFFICES;
 use crate::analysis::typo::Vocabulary;
 use crate::analysis::SynonymRow;
 use crate::hash::{FastMap, FastSet};
-use crate::index::{FieldIndex, FIELDS};
+use crate::index::{FieldId, FieldIndex, FIELDS};
 use crate::tables::{PhrasingWord, Tables};
 
 struct Reader<'a> {
     data: &'a [u8],
     at: usize,
+    /// The data version the header declares (the layout of what follows).
+    version: u32,
 }
 
 /// No list in a blob can be longer than the blob itself: bounds allocations on damaged input.
@@ -23,6 +28,11 @@ fn check_len(len: u64, r: &Reader) -> Result<usize, PrebuiltError> {
 }
 
 impl<'a> Reader<'a> {
+    /// Whether the layout is version 5's (always, without the `format1` feature: the code
+    /// for version 4 is then left out).
+    fn v5(&self) -> bool {
+        !cfg!(feature = "format1") || self.version >= 5
+    }
     fn num(&mut self) -> Result<u64, PrebuiltError> {
         let mut v = 0u64;
         for shift in (0..64).step_by(7) {
@@ -56,6 +66,24 @@ impl<'a> Reader<'a> {
             .map(str::to_string)
             .map_err(|_| PrebuiltError::Damaged("testo non UTF-8"))
     }
+    /// A list written by `Writer::front_coded`.
+    fn front_coded(&mut self) -> Result<Vec<String>, PrebuiltError> {
+        let n = self.len()?;
+        let mut out: Vec<String> = Vec::with_capacity(n);
+        for _ in 0..n {
+            let shared = self.num()?;
+            let prev = out.last().map_or("", String::as_str);
+            // The writer cuts at a character boundary.
+            let mut word = usize::try_from(shared)
+                .ok()
+                .and_then(|at| prev.get(..at))
+                .ok_or(PrebuiltError::Damaged("prefisso oltre la parola"))?
+                .to_string();
+            word.push_str(&self.text()?);
+            out.push(word);
+        }
+        Ok(out)
+    }
     /// A list written by `Writer::texts`.
     fn texts(&mut self) -> Result<Vec<String>, PrebuiltError> {
         let n = self.len()?;
@@ -83,32 +111,52 @@ impl<'a> Reader<'a> {
 /// an error, never a panic later.
 pub(crate) fn decode(
     data: &[u8],
-    fingerprint: u64,
+    fingerprint: impl Fn(u32) -> u64,
     entries: usize,
 ) -> Result<Prebuilt, PrebuiltError> {
     let mut r = header(data, fingerprint)?;
+    let v5 = r.v5();
     let term_texts = r.texts()?;
     let terms = term_texts.len();
     let mut term_ids = FastMap::with_capacity_and_hasher(terms, Default::default());
-    for (i, t) in term_texts.into_iter().enumerate() {
-        term_ids.insert(t, i as u32);
+    for t in &term_texts {
+        term_ids.insert(t.clone(), term_ids.len() as u32);
     }
-    let question_terms = r.entry_terms(entries, terms)?;
+    if term_ids.len() != terms {
+        return Err(PrebuiltError::Damaged("termine ripetuto"));
+    }
+    // Implied by the phrasings and the tags field (read below) when the mark says so.
+    let question_terms = match v5 {
+        true if r.num()? == 1 => None,
+        _ => Some(r.entry_terms(entries, terms)?),
+    };
     let answer_terms = r.entry_terms(entries, terms)?;
     let phrasing_words = r.phrasing_words(entries, terms)?;
     let vocab = r.vocab()?;
-    let known_stems = r.texts()?;
+    let known_stems = if v5 {
+        let ids = r.sorted_ids(terms)?;
+        let mut stems: Vec<String> = ids
+            .into_iter()
+            .map(|id| term_texts[id as usize].clone())
+            .collect();
+        stems.extend(r.front_coded()?);
+        stems
+    } else {
+        r.texts()?
+    };
     let mut stems = FastSet::with_capacity_and_hasher(known_stems.len(), Default::default());
     stems.extend(known_stems);
     let synonyms = r.synonyms()?;
     let referrals = r.referrals()?;
     let mut index: [FieldIndex; FIELDS] = Default::default();
-    for field in index.iter_mut() {
-        r.field(field, terms)?;
+    for (f, field) in index.iter_mut().enumerate() {
+        r.field(field, terms, f, &phrasing_words, &answer_terms)?;
     }
     if r.at != data.len() {
         return Err(PrebuiltError::Damaged("dati in più in fondo"));
     }
+    let question_terms =
+        question_terms.unwrap_or_else(|| implied_question_terms(&phrasing_words, &index));
     let tables = Tables {
         term_ids,
         question_terms,
@@ -133,7 +181,11 @@ pub fn header_versions(data: &[u8]) -> Option<(u32, u32)> {
     if data.len() < 4 || &data[..4] != MAGIC {
         return None;
     }
-    let mut r = Reader { data, at: 4 };
+    let mut r = Reader {
+        data,
+        at: 4,
+        version: 0,
+    };
     let v = r.num().ok()?;
     let a = r.num().ok()?;
     Some((u32::try_from(v).ok()?, u32::try_from(a).ok()?))
@@ -141,15 +193,20 @@ pub fn header_versions(data: &[u8]) -> Option<(u32, u32)> {
 
 /// Checks the magic, the data and analysis versions, the fingerprint and the checksum; the
 /// reader is left at the payload.
-fn header(data: &[u8], fingerprint: u64) -> Result<Reader<'_>, PrebuiltError> {
+fn header(data: &[u8], fingerprint: impl Fn(u32) -> u64) -> Result<Reader<'_>, PrebuiltError> {
     if data.len() < 4 || &data[..4] != MAGIC {
         return Err(PrebuiltError::NotPrebuilt);
     }
-    let mut r = Reader { data, at: 4 };
+    let mut r = Reader {
+        data,
+        at: 4,
+        version: 0,
+    };
     let version = r.num()?.min(u32::MAX as u64) as u32;
     if !READS_DATA_VERSIONS.contains(&version) {
         return Err(PrebuiltError::Version { found: version });
     }
+    r.version = version;
     let analysis = r.num()?.min(u32::MAX as u64) as u32;
     if analysis != ANALYSIS_VERSION {
         return Err(PrebuiltError::Analysis { found: analysis });
@@ -161,7 +218,7 @@ fn header(data: &[u8], fingerprint: u64) -> Result<Reader<'_>, PrebuiltError> {
         r.at += 8;
         Ok(u64::from_le_bytes(b.try_into().unwrap_or_default()))
     };
-    if word()? != fingerprint {
+    if word()? != fingerprint(version) {
         return Err(PrebuiltError::Fingerprint);
     }
     let sum = word()?;
@@ -204,9 +261,16 @@ impl Reader<'_> {
                 let mut words = Vec::with_capacity(count);
                 for _ in 0..count {
                     let ids = self.sorted_ids(terms)?;
+                    // Version 5: 1..=len is a place among the word's terms, then term ids.
+                    let own = if self.version >= 5 {
+                        ids.len() as u64
+                    } else {
+                        0
+                    };
                     let stem = match self.num()? {
                         0 => None,
-                        s if (s - 1) < terms as u64 => Some((s - 1) as u32),
+                        s if s <= own => Some(ids[(s - 1) as usize]),
+                        s if (s - 1 - own) < terms as u64 => Some((s - 1 - own) as u32),
                         _ => return Err(PrebuiltError::Damaged("termine inesistente")),
                     };
                     words.push(PhrasingWord {
@@ -223,6 +287,14 @@ impl Reader<'_> {
     }
 
     fn vocab(&mut self) -> Result<Vocabulary, PrebuiltError> {
+        if self.v5() {
+            let words = self.front_coded()?;
+            let mut vocab = Vec::with_capacity(words.len());
+            for word in words {
+                vocab.push((word, self.id()?));
+            }
+            return Ok(Vocabulary::from_counts(vocab));
+        }
         let n = self.len()?;
         let mut vocab = Vec::with_capacity(n);
         for _ in 0..n {
@@ -273,20 +345,42 @@ impl Reader<'_> {
         Ok((start, k as u32))
     }
 
-    /// One index field: token count, lengths, postings by term id and by text.
-    fn field(&mut self, field: &mut FieldIndex, terms: usize) -> Result<(), PrebuiltError> {
+    /// One index field: token count, lengths, postings by term id (explicit, or their
+    /// frequencies only when the documents are those the tables imply) and by text.
+    fn field(
+        &mut self,
+        field: &mut FieldIndex,
+        terms: usize,
+        f: usize,
+        phrasing_words: &[Vec<Vec<PhrasingWord>>],
+        answer_terms: &[Vec<u32>],
+    ) -> Result<(), PrebuiltError> {
         field.total_tokens = self.num()?;
         let n = self.len()?;
         field.norms = (0..n).map(|_| self.id()).collect::<Result<_, _>>()?;
         field.by_id = vec![(0, 0); terms];
-        let n = self.len()?;
-        let mut id = 0usize;
-        for _ in 0..n {
-            id = id
-                .checked_add(self.len()?)
-                .filter(|&i| i < terms)
-                .ok_or(PrebuiltError::Damaged("termine inesistente"))?;
-            field.by_id[id] = self.postings(&mut field.postings)?;
+        let implied = self.v5() && self.num()? == 1;
+        if implied {
+            if f != FieldId::Phrase as usize && f != FieldId::Answer as usize {
+                return Err(PrebuiltError::Damaged("campo non derivabile"));
+            }
+            let docs = implied_docs(phrasing_words, answer_terms, f, terms);
+            for (range, list) in field.by_id.iter_mut().zip(docs) {
+                *range = (field.postings.len() as u32, list.len() as u32);
+                for doc in list {
+                    field.postings.push((doc, self.id()?));
+                }
+            }
+        } else {
+            let n = self.len()?;
+            let mut id = 0usize;
+            for _ in 0..n {
+                id = id
+                    .checked_add(self.len()?)
+                    .filter(|&i| i < terms)
+                    .ok_or(PrebuiltError::Damaged("termine inesistente"))?;
+                field.by_id[id] = self.postings(&mut field.postings)?;
+            }
         }
         let n = self.len()?;
         for _ in 0..n {
