@@ -161,6 +161,13 @@ impl KbIndex {
                 }
             }
         }
+        if touched.len() > n / 16 {
+            // Many hits: reading them off in document order is cheaper than sorting them.
+            return (0..n as u32)
+                .filter(|&d| hit[d as usize])
+                .map(|d| (d, scores[d as usize]))
+                .collect();
+        }
         touched.sort_unstable();
         touched
             .into_iter()
