@@ -160,3 +160,31 @@ fn small_and_empty_kbs_round_trip() {
         }
     }
 }
+
+/// The same comparison on the real sets (the wasm's path, `bundle::open`, against a built
+/// engine), when `../shared` is there; skipped with a note otherwise.
+#[test]
+fn the_real_sets_get_the_same_replies_from_their_bundles() {
+    for set in ["qa4faq", "unlockpa-dev"] {
+        let dir = root().join("../shared/eval").join(set);
+        if !dir.join("kb.jsonl").is_file() {
+            eprintln!("SKIPPED: {} not found", dir.display());
+            continue;
+        }
+        let kb = load::load_path(dir.join("kb.jsonl")).unwrap().kb;
+        let text = std::fs::read_to_string(dir.join("queries.jsonl")).unwrap();
+        let (queries, diags) = eval::parse_queries("queries.jsonl", &text);
+        assert!(diags.is_empty(), "{diags:?}");
+        let built = Engine::new(kb.clone()).unwrap();
+        let files = bundle::write(&kb);
+        let opened = bundle::open(&files.json, files.prebuilt.as_deref()).unwrap();
+        assert!(opened.is_prebuilt());
+        for q in &queries {
+            let (a, ra) = built.ask_with_ranking(&q.query, 10);
+            let (b, rb) = opened.ask_with_ranking(&q.query, 10);
+            assert_eq!(without_markdown(a), b, "{set}: {}", q.query);
+            assert_eq!(ra, rb, "{set}: {}", q.query);
+        }
+        eprintln!("{set}: {} questions, the same replies", queries.len());
+    }
+}
